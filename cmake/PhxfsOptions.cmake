@@ -1,0 +1,145 @@
+# SPDX-License-Identifier: MIT
+# Optional components. Each PHXFS_WITH_<X> is AUTO (default: ON when its
+# dependency is found), ON (missing dependency is an error) or OFF.
+# PHXFS_STRICT=ON turns every AUTO into ON: CI uses it so nothing is skipped
+# silently. Each enabled component defines PHXFS_HAVE_<X>=1 on phxfs_config.
+include_guard(GLOBAL)
+
+option(PHXFS_STRICT "Treat every optional component as required" OFF)
+set(PHXFS_KERNEL_RELEASE "" CACHE STRING
+    "Kernel release to build phoenix-fs for (default: the running kernel if its headers are installed, else the newest installed headers)")
+set(PHXFS_CHECKPATCH "" CACHE FILEPATH "The kernel's checkpatch.pl, to lint kmod/")
+
+add_library(phxfs_config INTERFACE)
+set(_phxfs_summary "")
+
+# phxfs_component(<NAME> <FOUND> <WHAT>): resolve PHXFS_WITH_<NAME> to ON or
+# OFF given whether its dependency was found, and note <WHAT> for the summary.
+function(phxfs_component name found what)
+  set(request "${PHXFS_WITH_${name}}")
+  if(request STREQUAL "AUTO" AND PHXFS_STRICT)
+    set(request ON)
+  endif()
+  if(request STREQUAL "OFF")
+    set(state OFF)
+    set(what "disabled (PHXFS_WITH_${name}=OFF)")
+  elseif(found)
+    set(state ON)
+    target_compile_definitions(phxfs_config INTERFACE PHXFS_HAVE_${name}=1)
+  elseif(request STREQUAL "ON")
+    message(FATAL_ERROR "PHXFS_WITH_${name} is required but: ${what}")
+  else()
+    set(state OFF)
+  endif()
+  set(PHXFS_WITH_${name} ${state} PARENT_SCOPE)
+  string(LENGTH "${name}" len)
+  math(EXPR pad "8 - ${len}")
+  string(REPEAT " " ${pad} spaces)
+  set(_phxfs_summary "${_phxfs_summary}\n   ${name}${spaces}${state}\t${what}" PARENT_SCOPE)
+endfunction()
+
+foreach(c CUDA MPI HDF5 URING KMOD VM LINT)
+  set(PHXFS_WITH_${c} AUTO CACHE STRING "ON, OFF or AUTO (ON when found)")
+  set_property(CACHE PHXFS_WITH_${c} PROPERTY STRINGS AUTO ON OFF)
+endforeach()
+
+# CUDA Toolkit (runtime API from C; kernels are not needed).
+if(NOT PHXFS_WITH_CUDA STREQUAL "OFF")
+  if(NOT CUDAToolkit_ROOT AND EXISTS /usr/local/cuda)
+    set(CUDAToolkit_ROOT /usr/local/cuda)
+  endif()
+  find_package(CUDAToolkit QUIET)
+endif()
+if(CUDAToolkit_FOUND)
+  phxfs_component(CUDA TRUE "CUDA Toolkit ${CUDAToolkit_VERSION} (${CUDAToolkit_BIN_DIR})")
+else()
+  phxfs_component(CUDA FALSE "CUDA Toolkit not found (set CUDAToolkit_ROOT)")
+endif()
+
+# MPI (C bindings, mpiexec for the tests).
+if(NOT PHXFS_WITH_MPI STREQUAL "OFF")
+  find_package(MPI QUIET COMPONENTS C)
+endif()
+if(MPI_C_FOUND)
+  phxfs_component(MPI TRUE "MPI ${MPI_C_VERSION} (${MPIEXEC_EXECUTABLE})")
+else()
+  phxfs_component(MPI FALSE "MPI not found (apt-get install libopenmpi-dev openmpi-bin)")
+endif()
+
+# HDF5 >= 1.14 (VOL connector API), parallel. Debian 12 has only 1.10:
+# scripts/setup-deps.sh builds 1.14 into a cache and passes HDF5_ROOT.
+set(_phxfs_hdf5_ok FALSE)
+if(NOT PHXFS_WITH_HDF5 STREQUAL "OFF")
+  find_package(HDF5 1.14 CONFIG QUIET NAMES hdf5)
+  if(HDF5_FOUND AND HDF5_PROVIDES_PARALLEL AND MPI_C_FOUND)
+    set(_phxfs_hdf5_ok TRUE)
+  endif()
+endif()
+if(_phxfs_hdf5_ok)
+  phxfs_component(HDF5 TRUE "HDF5 ${HDF5_VERSION} (parallel) ${HDF5_ROOT}")
+else()
+  phxfs_component(HDF5 FALSE
+    "parallel HDF5 >= 1.14 not found (HDF5_ROOT='${HDF5_ROOT}'; scripts/setup-deps.sh builds it)")
+endif()
+
+# liburing (batch and async I/O).
+if(NOT PHXFS_WITH_URING STREQUAL "OFF")
+  find_package(PkgConfig QUIET)
+  if(PKG_CONFIG_FOUND)
+    pkg_check_modules(LIBURING QUIET IMPORTED_TARGET liburing>=2.0)
+  endif()
+endif()
+if(LIBURING_FOUND)
+  phxfs_component(URING TRUE "liburing ${LIBURING_VERSION}")
+else()
+  phxfs_component(URING FALSE "liburing >= 2.0 not found (apt-get install liburing-dev)")
+endif()
+
+# Kernel module: needs the headers of the kernel it is built for.
+if(NOT PHXFS_KERNEL_RELEASE)
+  execute_process(COMMAND uname -r OUTPUT_VARIABLE _running
+                  OUTPUT_STRIP_TRAILING_WHITESPACE)
+  if(EXISTS "/lib/modules/${_running}/build/Makefile")
+    set(_kr "${_running}")
+  else()
+    file(GLOB _builds LIST_DIRECTORIES true /lib/modules/*/build)
+    list(SORT _builds COMPARE NATURAL ORDER DESCENDING)
+    foreach(b IN LISTS _builds)
+      if(EXISTS "${b}/Makefile")
+        get_filename_component(_kr "${b}" DIRECTORY)
+        get_filename_component(_kr "${_kr}" NAME)
+        break()
+      endif()
+    endforeach()
+  endif()
+  set(PHXFS_KERNEL_RELEASE "${_kr}" CACHE STRING "" FORCE)
+endif()
+set(PHXFS_KERNEL_BUILD_DIR "/lib/modules/${PHXFS_KERNEL_RELEASE}/build")
+if(PHXFS_KERNEL_RELEASE AND EXISTS "${PHXFS_KERNEL_BUILD_DIR}/Makefile")
+  phxfs_component(KMOD TRUE "phoenix-fs for kernel ${PHXFS_KERNEL_RELEASE}")
+else()
+  phxfs_component(KMOD FALSE
+    "no kernel headers for '${PHXFS_KERNEL_RELEASE}' (apt-get install linux-headers-amd64)")
+endif()
+
+# VM tests: QEMU and the kernel image the module was built for.
+find_program(PHXFS_QEMU qemu-system-x86_64)
+set(PHXFS_KERNEL_IMAGE "/boot/vmlinuz-${PHXFS_KERNEL_RELEASE}")
+if(PHXFS_WITH_KMOD AND PHXFS_QEMU AND EXISTS "${PHXFS_KERNEL_IMAGE}")
+  phxfs_component(VM TRUE "QEMU guest tests on ${PHXFS_KERNEL_IMAGE}")
+else()
+  phxfs_component(VM FALSE
+    "needs the module, qemu-system-x86_64 and ${PHXFS_KERNEL_IMAGE} (apt-get install qemu-system-x86 linux-image-amd64)")
+endif()
+
+# checkpatch.pl on kmod/ (scripts/setup-deps.sh extracts it).
+if(PHXFS_WITH_KMOD AND PHXFS_CHECKPATCH AND EXISTS "${PHXFS_CHECKPATCH}")
+  phxfs_component(LINT TRUE "checkpatch ${PHXFS_CHECKPATCH}")
+else()
+  phxfs_component(LINT FALSE
+    "checkpatch.pl not found (PHXFS_CHECKPATCH; scripts/setup-deps.sh extracts it)")
+endif()
+
+function(phxfs_print_summary)
+  message(STATUS "Phoenix ${PROJECT_VERSION} configuration:${_phxfs_summary}")
+endfunction()

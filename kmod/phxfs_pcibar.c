@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The pci-bar provider: device memory is one BAR of a PCI device named by
+ * the pci_bar module parameter (an ivshmem BAR in the test VM; an NVMe CMB
+ * or an FPGA BAR in real life).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "phxfs_internal.h"
+
+#define PHXFS_PCIBAR_MAX	16
+
+static char *pci_bar;
+module_param(pci_bar, charp, 0444);
+MODULE_PARM_DESC(pci_bar,
+		 "PCI BARs to serve, as DOMAIN:BUS:DEV.FN/BAR[,...], e.g. 0000:00:04.0/2");
+
+/**
+ * struct phxfs_pcibar_slot - one entry of the pci_bar parameter
+ * @domain:	PCI domain
+ * @bus:	bus number
+ * @devfn:	device and function
+ * @bar:	BAR index, < PCI_STD_NUM_BARS
+ */
+struct phxfs_pcibar_slot {
+	int domain;
+	unsigned int bus;
+	unsigned int devfn;
+	int bar;
+};
+
+static struct phxfs_pcibar_slot phxfs_slots[PHXFS_PCIBAR_MAX];
+static int phxfs_nr_slots;
+static bool phxfs_pcibar_registered;
+
+static int phxfs_parse_slot(const char *s, struct phxfs_pcibar_slot *slot)
+{
+	unsigned int domain, bus, dev, fn, bar;
+	char end;
+
+	if (sscanf(s, "%x:%x:%x.%x/%u%c", &domain, &bus, &dev, &fn, &bar,
+		   &end) != 5)
+		return -EINVAL;
+	if (domain > 0xffff || bus > 0xff || dev > 0x1f || fn > 7 ||
+	    bar >= PCI_STD_NUM_BARS)
+		return -EINVAL;
+	slot->domain = domain;
+	slot->bus = bus;
+	slot->devfn = PCI_DEVFN(dev, fn);
+	slot->bar = bar;
+	return 0;
+}
+
+static int phxfs_parse_param(void)
+{
+	char *copy, *cur, *tok;
+	int ret = 0;
+
+	if (!pci_bar || !*pci_bar)
+		return 0;
+	copy = kstrdup(pci_bar, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	cur = copy;
+	while ((tok = strsep(&cur, ",")) != NULL) {
+		if (!*tok)
+			continue;
+		if (phxfs_nr_slots == PHXFS_PCIBAR_MAX) {
+			pr_err("pci_bar: more than %d entries\n",
+			       PHXFS_PCIBAR_MAX);
+			ret = -EINVAL;
+			break;
+		}
+		if (phxfs_parse_slot(tok, &phxfs_slots[phxfs_nr_slots])) {
+			pr_err("pci_bar: '%s' is not DOMAIN:BUS:DEV.FN/BAR (BAR 0-%d)\n",
+			       tok, PCI_STD_NUM_BARS - 1);
+			ret = -EINVAL;
+			break;
+		}
+		phxfs_nr_slots++;
+	}
+	kfree(copy);
+	return ret;
+}
+
+static const struct phxfs_pcibar_slot *phxfs_find_slot(struct pci_dev *dev)
+{
+	int i;
+
+	for (i = 0; i < phxfs_nr_slots; i++) {
+		if (phxfs_slots[i].domain == pci_domain_nr(dev->bus) &&
+		    phxfs_slots[i].bus == dev->bus->number &&
+		    phxfs_slots[i].devfn == dev->devfn)
+			return &phxfs_slots[i];
+	}
+	return NULL;
+}
+
+static int phxfs_pcibar_probe(struct pci_dev *dev,
+			      const struct pci_device_id *id)
+{
+	const struct phxfs_pcibar_slot *slot = phxfs_find_slot(dev);
+	struct phxfs_dev_desc desc = {};
+	struct phxfs_dev *pdev;
+	int ret;
+
+	/* The id table matches everything; serve only what we were told. */
+	if (!slot)
+		return -ENODEV;
+
+	if (!(pci_resource_flags(dev, slot->bar) & IORESOURCE_MEM) ||
+	    !pci_resource_len(dev, slot->bar)) {
+		pci_err(dev, "BAR %d is not a memory BAR\n", slot->bar);
+		return -EINVAL;
+	}
+
+	/* Peers (the NVMe controller) DMA into the BAR: decoding must be on. */
+	ret = pci_enable_device_mem(dev);
+	if (ret) {
+		pci_err(dev, "cannot enable memory decoding: %d\n", ret);
+		return ret;
+	}
+
+	desc.parent = &dev->dev;
+	desc.provider = PHXFS_PROVIDER_PCI_BAR;
+	desc.page_shift = PAGE_SHIFT;
+	desc.mem_size = pci_resource_len(dev, slot->bar);
+	desc.bus_addr = pci_bus_address(dev, slot->bar);
+	desc.name = pci_name(dev);
+	pdev = phxfs_dev_register(&desc);
+	if (IS_ERR(pdev)) {
+		ret = PTR_ERR(pdev);
+		pci_err(dev, "cannot create the device node: %d\n", ret);
+		goto err_disable;
+	}
+	pci_set_drvdata(dev, pdev);
+	return 0;
+
+err_disable:
+	pci_disable_device(dev);
+	return ret;
+}
+
+static void phxfs_pcibar_remove(struct pci_dev *dev)
+{
+	phxfs_dev_unregister(pci_get_drvdata(dev));
+	pci_disable_device(dev);
+}
+
+static const struct pci_device_id phxfs_pcibar_ids[] = {
+	{ PCI_DEVICE(PCI_ANY_ID, PCI_ANY_ID) },
+	{ }
+};
+
+static struct pci_driver phxfs_pcibar_driver = {
+	.name = "phxfs_pci_bar",
+	.id_table = phxfs_pcibar_ids,
+	.probe = phxfs_pcibar_probe,
+	.remove = phxfs_pcibar_remove,
+};
+
+/* Say why a named device did not get a node, rather than stay silent. */
+static void phxfs_report_unbound(void)
+{
+	struct pci_dev *dev;
+	int i;
+
+	for (i = 0; i < phxfs_nr_slots; i++) {
+		const struct phxfs_pcibar_slot *s = &phxfs_slots[i];
+
+		dev = pci_get_domain_bus_and_slot(s->domain, s->bus, s->devfn);
+		if (!dev) {
+			pr_warn("pci_bar: no PCI device %04x:%02x:%02x.%d\n",
+				s->domain, s->bus, PCI_SLOT(s->devfn),
+				PCI_FUNC(s->devfn));
+			continue;
+		}
+		if (!dev->driver)
+			pci_warn(dev, "pci_bar: probe failed, see above\n");
+		else if (dev->driver != &phxfs_pcibar_driver)
+			pci_warn(dev, "pci_bar: bound to %s; unbind it first\n",
+				 dev->driver->name);
+		pci_dev_put(dev);
+	}
+}
+
+/**
+ * phxfs_pcibar_init() - parse pci_bar and bind the devices it names
+ *
+ * Return: 0 (also when pci_bar is empty) or a negative errno.
+ */
+int phxfs_pcibar_init(void)
+{
+	int ret;
+
+	ret = phxfs_parse_param();
+	if (ret || !phxfs_nr_slots)
+		return ret;
+	ret = pci_register_driver(&phxfs_pcibar_driver);
+	if (ret)
+		return ret;
+	phxfs_pcibar_registered = true;
+	phxfs_report_unbound();
+	return 0;
+}
+
+/**
+ * phxfs_pcibar_exit() - unbind every device phxfs_pcibar_init() bound
+ */
+void phxfs_pcibar_exit(void)
+{
+	if (phxfs_pcibar_registered)
+		pci_unregister_driver(&phxfs_pcibar_driver);
+}
