@@ -32,7 +32,7 @@ struct phxfs_dev {
 	struct device dev;
 	struct cdev cdev;
 	int index;
-	struct mutex lock;
+	struct mutex lock;	/* protects gone */
 	bool gone;
 	u32 provider;
 	u32 page_shift;

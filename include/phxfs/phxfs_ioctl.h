@@ -20,8 +20,9 @@
 #ifndef PHXFS_IOCTL_H
 #define PHXFS_IOCTL_H
 
-#include <linux/types.h>
+#include <linux/const.h>
 #include <linux/ioctl.h>
+#include <linux/types.h>
 
 #define PHXFS_ABI_MAJOR		1
 #define PHXFS_ABI_MINOR		0
@@ -32,7 +33,7 @@
 #define PHXFS_IOCTL_TYPE	0xF5
 
 /* Bits of phxfs_version.features. */
-#define PHXFS_FEATURE_MAP	(1ULL << 0)	/* MAP, UNMAP and QUERY work */
+#define PHXFS_FEATURE_MAP	_BITULL(0)	/* MAP, UNMAP and QUERY work */
 
 /* Memory providers, as reported by PHXFS_IOC_DEV_INFO. */
 #define PHXFS_PROVIDER_NONE	0
