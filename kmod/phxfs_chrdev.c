@@ -22,16 +22,6 @@ static struct class phxfs_class = {
 	.name = "phxfs",
 };
 
-/**
- * struct phxfs_file - state of one open of /dev/phxfs_devN
- * @pdev:	the device, referenced for as long as the file is open
- * @owner_mm:	address space of the opener; other processes are refused
- */
-struct phxfs_file {
-	struct phxfs_dev *pdev;
-	struct mm_struct *owner_mm;
-};
-
 static int phxfs_open(struct inode *inode, struct file *file)
 {
 	struct phxfs_dev *pdev = container_of(inode->i_cdev, struct phxfs_dev,
@@ -57,14 +47,29 @@ static int phxfs_open(struct inode *inode, struct file *file)
 	pf->pdev = pdev;
 	pf->owner_mm = current->mm;
 	mmgrab(pf->owner_mm);
+	mutex_init(&pf->lock);
+	INIT_LIST_HEAD(&pf->mappings);
+	address_space_init_once(&pf->mapping);
+	pf->mapping.host = inode;
+	file->f_mapping = &pf->mapping;
 	file->private_data = pf;
+
+	mutex_lock(&pdev->files_lock);
+	list_add(&pf->dev_node, &pdev->files);
+	mutex_unlock(&pdev->files_lock);
 	return nonseekable_open(inode, file);
 }
 
 static int phxfs_release(struct inode *inode, struct file *file)
 {
 	struct phxfs_file *pf = file->private_data;
+	struct phxfs_dev *pdev = pf->pdev;
 
+	/* Every VMA holds the file: no mapping can be left at release. */
+	WARN_ON_ONCE(!list_empty(&pf->mappings));
+	mutex_lock(&pdev->files_lock);
+	list_del(&pf->dev_node);
+	mutex_unlock(&pdev->files_lock);
 	mmdrop(pf->owner_mm);
 	put_device(&pf->pdev->dev);
 	kfree(pf);
@@ -79,7 +84,7 @@ static long phxfs_ioc_version(struct phxfs_file *pf, void *arg)
 		return -EINVAL;
 	v->abi_major = PHXFS_ABI_MAJOR;
 	v->abi_minor = PHXFS_ABI_MINOR;
-	v->features = 0;
+	v->features = PHXFS_FEATURE_MAP;
 	return 0;
 }
 
@@ -87,9 +92,15 @@ static long phxfs_ioc_dev_info(struct phxfs_file *pf, void *arg)
 {
 	struct phxfs_dev_info *info = arg;
 	struct phxfs_dev *pdev = pf->pdev;
+	bool gone;
 
 	if (info->flags || info->pad)
 		return -EINVAL;
+	mutex_lock(&pdev->lock);
+	gone = pdev->gone;
+	mutex_unlock(&pdev->lock);
+	if (gone)
+		return -ENODEV;
 	info->provider = pdev->provider;
 	info->page_shift = pdev->page_shift;
 	info->mem_size = pdev->mem_size;
@@ -115,6 +126,9 @@ static const struct phxfs_ioctl_desc phxfs_ioctls[] = {
 	  phxfs_ioc_version },
 	{ PHXFS_IOC_DEV_INFO, sizeof(struct phxfs_dev_info),
 	  phxfs_ioc_dev_info },
+	{ PHXFS_IOC_MAP, sizeof(struct phxfs_map), phxfs_ioc_map },
+	{ PHXFS_IOC_UNMAP, sizeof(struct phxfs_unmap), phxfs_ioc_unmap },
+	{ PHXFS_IOC_QUERY, sizeof(struct phxfs_query), phxfs_ioc_query },
 };
 
 /* Large enough for every argument struct; checked at build time below. */
@@ -165,9 +179,7 @@ static long phxfs_ioctl(struct file *file, unsigned int cmd,
 	if (current->mm != pf->owner_mm)
 		return -EACCES;
 
-	mutex_lock(&pf->pdev->lock);
-	ret = pf->pdev->gone ? -ENODEV : desc->handler(pf, karg);
-	mutex_unlock(&pf->pdev->lock);
+	ret = desc->handler(pf, karg);
 	if (ret)
 		return ret;
 
@@ -181,6 +193,7 @@ static const struct file_operations phxfs_fops = {
 	.open = phxfs_open,
 	.release = phxfs_release,
 	.unlocked_ioctl = phxfs_ioctl,
+	.mmap = phxfs_mmap,
 	.compat_ioctl = compat_ptr_ioctl,
 };
 
@@ -215,6 +228,10 @@ struct phxfs_dev *phxfs_dev_register(const struct phxfs_dev_desc *desc)
 	}
 	pdev->index = index;
 	mutex_init(&pdev->lock);
+	mutex_init(&pdev->files_lock);
+	INIT_LIST_HEAD(&pdev->files);
+	pdev->ops = desc->ops;
+	pdev->bar = desc->bar;
 	pdev->provider = desc->provider;
 	pdev->page_shift = desc->page_shift;
 	pdev->mem_size = desc->mem_size;
@@ -225,6 +242,7 @@ struct phxfs_dev *phxfs_dev_register(const struct phxfs_dev_desc *desc)
 	/* From here on the device's release frees pdev and the index. */
 	device_initialize(&pdev->dev);
 	pdev->dev.class = &phxfs_class;
+	pdev->dev.groups = phxfs_dev_groups;
 	pdev->dev.parent = desc->parent;
 	pdev->dev.devt = MKDEV(MAJOR(phxfs_devt), index);
 	pdev->dev.release = phxfs_dev_release;
@@ -251,15 +269,25 @@ err_put:
  * phxfs_dev_unregister() - remove /dev/phxfs_devN
  * @pdev: a device phxfs_dev_register() returned
  *
- * No new opens succeed afterwards; files still open get -ENODEV from every
- * ioctl and keep the structure alive until they are closed.
+ * No new opens succeed afterwards. Every mapping is revoked: its PTEs go,
+ * so no later access or I/O reaches the device memory. Files still open get
+ * -ENODEV from MAP and DEV_INFO and keep the structure alive until closed.
+ * The caller tears the device memory down afterwards; that waits for pages
+ * still pinned by I/O in flight.
  */
 void phxfs_dev_unregister(struct phxfs_dev *pdev)
 {
+	struct phxfs_file *pf;
+
 	cdev_device_del(&pdev->cdev, &pdev->dev);
 	mutex_lock(&pdev->lock);
 	pdev->gone = true;
 	mutex_unlock(&pdev->lock);
+
+	mutex_lock(&pdev->files_lock);
+	list_for_each_entry(pf, &pdev->files, dev_node)
+		phxfs_revoke_file(pf);
+	mutex_unlock(&pdev->files_lock);
 	put_device(&pdev->dev);
 }
 

@@ -7,6 +7,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
@@ -102,12 +103,66 @@ static const struct phxfs_pcibar_slot *phxfs_find_slot(struct pci_dev *dev)
 	return NULL;
 }
 
+/*
+ * The process passes the address of its own mapping of the BAR (sysfs
+ * resourceN, a remap_pfn_range() VMA: contiguous page frames). Translating
+ * through its page tables is also the permission check: a process can map
+ * only memory it could already reach.
+ */
+static int phxfs_pcibar_pin(struct phxfs_mapping *m)
+{
+	struct phxfs_bar *bar = m->pf->pdev->bar;
+	unsigned long first = m->dev_addr & PAGE_MASK;
+	unsigned long last = (m->dev_addr + m->length - 1) & PAGE_MASK;
+	unsigned long pfn_first, pfn_last, n;
+	struct vm_area_struct *vma;
+	int ret = -EFAULT;
+
+	mmap_read_lock(current->mm);
+	vma = vma_lookup(current->mm, first);
+	if (!vma || last >= vma->vm_end)
+		goto out;
+	if (follow_pfn(vma, first, &pfn_first) ||
+	    follow_pfn(vma, last, &pfn_last))
+		goto out;
+	ret = -EINVAL;
+	n = ((last - first) >> PAGE_SHIFT) + 1;
+	if (pfn_last - pfn_first + 1 != n || pfn_first < bar->base_pfn ||
+	    pfn_last >= bar->base_pfn + bar->nr_pages)
+		goto out;
+	m->base_pfn = pfn_first;
+	m->nr_pages = n;
+	m->map_offset = m->dev_addr & ~PAGE_MASK;
+	ret = 0;
+out:
+	mmap_read_unlock(current->mm);
+	return ret;
+}
+
+static unsigned long phxfs_pcibar_pfn(struct phxfs_mapping *m,
+				      unsigned long idx)
+{
+	return m->base_pfn + idx;
+}
+
+/* Nothing to release: the BAR's pages live as long as the device. */
+static void phxfs_pcibar_unpin(struct phxfs_mapping *m)
+{
+}
+
+static const struct phxfs_provider_ops phxfs_pcibar_ops = {
+	.pin = phxfs_pcibar_pin,
+	.pfn = phxfs_pcibar_pfn,
+	.unpin = phxfs_pcibar_unpin,
+};
+
 static int phxfs_pcibar_probe(struct pci_dev *dev,
 			      const struct pci_device_id *id)
 {
 	const struct phxfs_pcibar_slot *slot = phxfs_find_slot(dev);
 	struct phxfs_dev_desc desc = {};
 	struct phxfs_dev *pdev;
+	struct phxfs_bar *bar;
 	int ret;
 
 	/* The id table matches everything; serve only what we were told. */
@@ -120,14 +175,29 @@ static int phxfs_pcibar_probe(struct pci_dev *dev,
 		return -EINVAL;
 	}
 
-	/* Peers (the NVMe controller) DMA into the BAR: decoding must be on. */
-	ret = pci_enable_device_mem(dev);
+	/*
+	 * Peers (the NVMe controller) DMA into the BAR: decoding must stay on
+	 * until the pages are gone, so the enable is device-managed too and is
+	 * undone after them.
+	 */
+	ret = pcim_enable_device(dev);
 	if (ret) {
 		pci_err(dev, "cannot enable memory decoding: %d\n", ret);
 		return ret;
 	}
 
+	/* devm: the pages go when the device unbinds, after remove(). */
+	bar = devm_kzalloc(&dev->dev, sizeof(*bar), GFP_KERNEL);
+	if (!bar)
+		return -ENOMEM;
+	ret = phxfs_bar_init(&dev->dev, bar, pci_resource_start(dev, slot->bar),
+			     pci_resource_len(dev, slot->bar));
+	if (ret)
+		return ret;
+
 	desc.parent = &dev->dev;
+	desc.ops = &phxfs_pcibar_ops;
+	desc.bar = bar;
 	desc.provider = PHXFS_PROVIDER_PCI_BAR;
 	desc.page_shift = PAGE_SHIFT;
 	desc.mem_size = pci_resource_len(dev, slot->bar);
@@ -135,22 +205,17 @@ static int phxfs_pcibar_probe(struct pci_dev *dev,
 	desc.name = pci_name(dev);
 	pdev = phxfs_dev_register(&desc);
 	if (IS_ERR(pdev)) {
-		ret = PTR_ERR(pdev);
-		pci_err(dev, "cannot create the device node: %d\n", ret);
-		goto err_disable;
+		pci_err(dev, "cannot create the device node: %ld\n",
+			PTR_ERR(pdev));
+		return PTR_ERR(pdev);
 	}
 	pci_set_drvdata(dev, pdev);
 	return 0;
-
-err_disable:
-	pci_disable_device(dev);
-	return ret;
 }
 
 static void phxfs_pcibar_remove(struct pci_dev *dev)
 {
 	phxfs_dev_unregister(pci_get_drvdata(dev));
-	pci_disable_device(dev);
 }
 
 static const struct pci_device_id phxfs_pcibar_ids[] = {

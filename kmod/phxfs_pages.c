@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ZONE_DEVICE struct pages over a device memory BAR, so that user mappings
+ * of device memory hold real pages that GUP (and so O_DIRECT) accepts.
+ *
+ * Page lifetime. memremap_pages() leaves every page with one reference and
+ * takes one pgmap reference per page. When a page goes into a user mapping
+ * its initial reference is handed to the PTE and the mapping takes a pgmap
+ * reference of its own. When the last user lets go (the PTE, and any GUP
+ * pin of I/O still in flight), the page count drops to zero and the kernel
+ * calls page_free(): the pgmap reference goes and the page may be mapped
+ * again. Device removal therefore waits in memunmap_pages() until no page is
+ * in use, instead of freeing struct pages under a DMA.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+
+#include "phxfs_internal.h"
+
+static struct phxfs_bar *phxfs_page_bar(struct page *page)
+{
+	return container_of(page->pgmap, struct phxfs_bar, pgmap);
+}
+
+/* Any context: the last put_page() may come from an I/O completion. */
+static void phxfs_page_free(struct page *page)
+{
+	struct phxfs_bar *bar = phxfs_page_bar(page);
+	unsigned long flags;
+
+	spin_lock_irqsave(&bar->lock, flags);
+	__clear_bit(page_to_pfn(page) - bar->base_pfn, bar->in_use);
+	spin_unlock_irqrestore(&bar->lock, flags);
+	percpu_ref_put(&bar->pgmap.ref);
+}
+
+static const struct dev_pagemap_ops phxfs_pagemap_ops = {
+	.page_free = phxfs_page_free,
+};
+
+static void phxfs_bar_free_bitmap(void *bitmap)
+{
+	kvfree(bitmap);
+}
+
+/**
+ * phxfs_bar_init() - create struct pages over device memory
+ * @dev: the device that owns the memory; the pages live until it unbinds
+ * @bar: to fill in
+ * @start: physical start of the memory (a BAR)
+ * @size: its length
+ *
+ * Return: 0 or a negative errno, with the reason in the kernel log.
+ */
+int phxfs_bar_init(struct device *dev, struct phxfs_bar *bar,
+		   phys_addr_t start, resource_size_t size)
+{
+	void *addr;
+	int ret;
+
+	/* Memory hotplug works in 2 MiB subsections; a BAR always is one. */
+	if (!IS_ALIGNED(start, SZ_2M) || !IS_ALIGNED(size, SZ_2M)) {
+		dev_err(dev, "memory %pa+%pa is not 2 MiB aligned: cannot create struct pages\n",
+			&start, &size);
+		return -EINVAL;
+	}
+
+	spin_lock_init(&bar->lock);
+	bar->base_pfn = PHYS_PFN(start);
+	bar->nr_pages = size >> PAGE_SHIFT;
+	bar->in_use = kvcalloc(BITS_TO_LONGS(bar->nr_pages),
+			       sizeof(unsigned long), GFP_KERNEL);
+	if (!bar->in_use)
+		return -ENOMEM;
+	ret = devm_add_action_or_reset(dev, phxfs_bar_free_bitmap,
+				       bar->in_use);
+	if (ret)
+		return ret;
+
+	/*
+	 * Without CONFIG_PCI_P2PDMA the P2PDMA type is a plain device page
+	 * type that maps the memory uncached in the kernel; with it, the DMA
+	 * API would want a real p2pdma provider, so use the generic type.
+	 */
+	bar->pgmap.type = IS_ENABLED(CONFIG_PCI_P2PDMA) ?
+			  MEMORY_DEVICE_GENERIC : MEMORY_DEVICE_PCI_P2PDMA;
+	bar->pgmap.range.start = start;
+	bar->pgmap.range.end = start + size - 1;
+	bar->pgmap.nr_range = 1;
+	bar->pgmap.ops = &phxfs_pagemap_ops;
+
+	addr = devm_memremap_pages(dev, &bar->pgmap);
+	if (IS_ERR(addr)) {
+		ret = PTR_ERR(addr);
+		if (ret == -EINVAL || ret == -EPERM || ret == -EBUSY)
+			dev_err(dev, "cannot create struct pages over %pa+%pa (%d): another mapping of this memory with a different cache type (x86 PAT, e.g. a write-combining mapping by a graphics driver), or the range is outside what memory hotplug can address\n",
+				&start, &size, ret);
+		else
+			dev_err(dev, "cannot create struct pages over %pa+%pa: %d\n",
+				&start, &size, ret);
+		return ret;
+	}
+	return 0;
+}
+
+/**
+ * phxfs_bar_claim() - reserve pages for one user mapping
+ * @bar: the memory
+ * @pfn: first page frame
+ * @n: number of pages
+ *
+ * A page is in at most one user mapping at a time: its reference count is
+ * the mapping's (see the top of this file).
+ *
+ * Return: 0, -EINVAL outside the BAR, -EBUSY if a page is still in use.
+ */
+int phxfs_bar_claim(struct phxfs_bar *bar, unsigned long pfn, unsigned long n)
+{
+	unsigned long i, idx = pfn - bar->base_pfn;
+	int ret = 0;
+
+	if (pfn < bar->base_pfn || n > bar->nr_pages ||
+	    idx > bar->nr_pages - n)
+		return -EINVAL;
+	spin_lock_irq(&bar->lock);
+	for (i = 0; i < n; i++) {
+		if (test_bit(idx + i, bar->in_use)) {
+			ret = -EBUSY;
+			break;
+		}
+	}
+	if (!ret)
+		bitmap_set(bar->in_use, idx, n);
+	spin_unlock_irq(&bar->lock);
+	return ret;
+}
+
+/**
+ * phxfs_bar_unclaim() - give back claimed pages that were never mapped
+ * @bar: the memory
+ * @pfn: first page frame
+ * @n: number of pages
+ */
+void phxfs_bar_unclaim(struct phxfs_bar *bar, unsigned long pfn,
+		       unsigned long n)
+{
+	spin_lock_irq(&bar->lock);
+	bitmap_clear(bar->in_use, pfn - bar->base_pfn, n);
+	spin_unlock_irq(&bar->lock);
+}
+
+/**
+ * phxfs_bar_page_mapped() - hand a claimed page's reference to its new PTE
+ * @bar: the memory
+ * @page: a page just inserted into a user mapping
+ *
+ * From now on phxfs_page_free() runs when the last user lets go.
+ */
+void phxfs_bar_page_mapped(struct phxfs_bar *bar, struct page *page)
+{
+	percpu_ref_get(&bar->pgmap.ref);
+	put_page(page);
+}
