@@ -8,7 +8,27 @@ include_guard(GLOBAL)
 option(PHXFS_STRICT "Treat every optional component as required" OFF)
 set(PHXFS_KERNEL_RELEASE "" CACHE STRING
     "Kernel release to build phoenix-fs for (default: the running kernel if its headers are installed, else the newest installed headers)")
-set(PHXFS_CHECKPATCH "" CACHE FILEPATH "The kernel's checkpatch.pl, to lint kmod/")
+
+# Dependencies scripts/setup-deps.sh prepared (HDF5_ROOT, PHXFS_CHECKPATCH),
+# so that a plain cmake finds them too. Values given on the command line or
+# already in the cache win; empty leftovers of an earlier run do not.
+if(DEFINED ENV{PHXFS_CACHE_DIR})
+  set(_deps_dir "$ENV{PHXFS_CACHE_DIR}")
+elseif(DEFINED ENV{XDG_CACHE_HOME})
+  set(_deps_dir "$ENV{XDG_CACHE_HOME}/phoenix")
+else()
+  set(_deps_dir "$ENV{HOME}/.cache/phoenix")
+endif()
+set(PHXFS_DEPS_FILE "${_deps_dir}/deps.cmake" CACHE FILEPATH
+    "Dependency locations written by scripts/setup-deps.sh")
+foreach(v HDF5_ROOT PHXFS_CHECKPATCH)
+  if(DEFINED CACHE{${v}} AND NOT ${v})
+    unset(${v} CACHE)
+  endif()
+endforeach()
+if(EXISTS "${PHXFS_DEPS_FILE}")
+  include("${PHXFS_DEPS_FILE}")
+endif()
 
 add_library(phxfs_config INTERFACE)
 set(_phxfs_summary "")

@@ -1,19 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Configure and build Phoenix into BUILD_DIR (default: build) with the
-# dependencies scripts/setup-deps.sh prepared. Extra arguments go to cmake.
+# Configure and build Phoenix into BUILD_DIR (default: build). CMake finds
+# what scripts/setup-deps.sh prepared by itself. Extra arguments go to cmake.
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-"$src/build"}
 shift || true
-cache=${PHXFS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/phoenix}
-deps=()
-[ -f "$cache/deps.cmake" ] && deps=(-C "$cache/deps.cmake")
 
 log="$build.configure.log"
 mkdir -p "$build"
-if ! cmake -S "$src" -B "$build" "${deps[@]}" "$@" >"$log" 2>&1; then
+if ! cmake -S "$src" -B "$build" "$@" >"$log" 2>&1; then
 	cat "$log" >&2
 	echo "build: cmake configuration failed (log above: $log)" >&2
 	exit 1

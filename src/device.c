@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The seed API: the per-process device table and registration of device
+ * memory through the phoenix-fs ioctl ABI.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <phxfs/phxfs.h>
+#include <phxfs/phxfs_ioctl.h>
+
+#include "regmap.h"
+
+/* The module numbers devices below this too. */
+#define PHXFS_MAX_DEVICES 64
+
+struct phxfs_device {
+	pthread_mutex_t lock;
+	int refs;		/* phxfs_open() count; 0: closed */
+	int fd;
+	size_t granule;		/* the provider pins in these units */
+	off_t next_offset;	/* each mmap its own offsets: see kmod */
+	struct phxfs_regmap regs;
+};
+
+static struct phxfs_device devices[PHXFS_MAX_DEVICES];
+static pthread_once_t devices_once = PTHREAD_ONCE_INIT;
+
+static void devices_init(void)
+{
+	for (int i = 0; i < PHXFS_MAX_DEVICES; i++)
+		pthread_mutex_init(&devices[i].lock, NULL);
+}
+
+/* The device, locked, if it is open; else NULL with errno ENODEV. */
+static struct phxfs_device *lock_open_device(int id)
+{
+	struct phxfs_device *dev;
+
+	if (id < 0 || id >= PHXFS_MAX_DEVICES) {
+		errno = ENODEV;
+		return NULL;
+	}
+	pthread_once(&devices_once, devices_init);
+	dev = &devices[id];
+	pthread_mutex_lock(&dev->lock);
+	if (!dev->refs) {
+		pthread_mutex_unlock(&dev->lock);
+		errno = ENODEV;
+		return NULL;
+	}
+	return dev;
+}
+
+static int fail(struct phxfs_device *dev, int err)
+{
+	if (dev)
+		pthread_mutex_unlock(&dev->lock);
+	errno = err;
+	return -1;
+}
+
+static int open_node(int id, struct phxfs_device *dev)
+{
+	struct phxfs_version ver = { 0 };
+	struct phxfs_dev_info info = { 0 };
+	char path[64];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "/dev/" PHXFS_DEVNAME_PREFIX "%d", id);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ENXIO ? ENODEV : errno;
+	if (ioctl(fd, PHXFS_IOC_VERSION, &ver) ||
+	    ver.abi_major != PHXFS_ABI_MAJOR ||
+	    !(ver.features & PHXFS_FEATURE_MAP)) {
+		err = EPROTO;
+		goto err_close;
+	}
+	if (ioctl(fd, PHXFS_IOC_DEV_INFO, &info)) {
+		err = errno;
+		goto err_close;
+	}
+	dev->fd = fd;
+	dev->granule = (size_t)1 << info.page_shift;
+	dev->next_offset = 0;
+	return 0;
+
+err_close:
+	close(fd);
+	return err;
+}
+
+int phxfs_open(int device_id)
+{
+	struct phxfs_device *dev;
+	int err;
+
+	if (device_id < 0 || device_id >= PHXFS_MAX_DEVICES) {
+		errno = ENODEV;
+		return -1;
+	}
+	pthread_once(&devices_once, devices_init);
+	dev = &devices[device_id];
+	pthread_mutex_lock(&dev->lock);
+	if (!dev->refs) {
+		err = open_node(device_id, dev);
+		if (err)
+			return fail(dev, err);
+	}
+	dev->refs++;
+	pthread_mutex_unlock(&dev->lock);
+	return 0;
+}
+
+static int unmap_reg(struct phxfs_device *dev, const struct phxfs_reg *reg)
+{
+	struct phxfs_unmap req = { .handle = reg->handle };
+	int err = 0;
+
+	if (ioctl(dev->fd, PHXFS_IOC_UNMAP, &req))
+		err = errno;
+	munmap(reg->vma, reg->vma_len);
+	return err;
+}
+
+int phxfs_close(int device_id)
+{
+	struct phxfs_device *dev = lock_open_device(device_id);
+
+	if (!dev)
+		return -1;
+	if (--dev->refs == 0) {
+		for (size_t i = 0; i < dev->regs.count; i++)
+			unmap_reg(dev, &dev->regs.regs[i]);
+		phxfs_regmap_free(&dev->regs);
+		close(dev->fd);
+		dev->fd = -1;
+	}
+	pthread_mutex_unlock(&dev->lock);
+	return 0;
+}
+
+int phxfs_regmem(int device_id, const void *addr, size_t len,
+		 void **target_addr)
+{
+	struct phxfs_map req = { 0 };
+	struct phxfs_device *dev;
+	struct phxfs_reg reg;
+	uintptr_t start = (uintptr_t)addr;
+	size_t head;
+	void *vma;
+	int err;
+
+	if (!addr || !len || !target_addr || start + len < start) {
+		errno = EINVAL;
+		return -1;
+	}
+	dev = lock_open_device(device_id);
+	if (!dev)
+		return -1;
+	if (phxfs_regmap_overlaps(&dev->regs, start, len))
+		return fail(dev, EINVAL);
+
+	/* Room for whole granules around [addr, addr + len). */
+	head = start & (dev->granule - 1);
+	if (len > SIZE_MAX - head - dev->granule)
+		return fail(dev, EINVAL);
+	reg.vma_len = (head + len + dev->granule - 1) & ~(dev->granule - 1);
+	vma = mmap(NULL, reg.vma_len, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   dev->fd, dev->next_offset);
+	if (vma == MAP_FAILED)
+		return fail(dev, errno);
+
+	req.dev_addr = start;
+	req.length = len;
+	req.user_addr = (uintptr_t)vma;
+	if (ioctl(dev->fd, PHXFS_IOC_MAP, &req)) {
+		err = errno;
+		munmap(vma, reg.vma_len);
+		return fail(dev, err);
+	}
+	dev->next_offset += (off_t)reg.vma_len;
+
+	reg.dev_addr = start;
+	reg.len = len;
+	reg.vma = vma;
+	reg.target = (char *)vma + req.map_offset;
+	reg.handle = req.handle;
+	if (phxfs_regmap_insert(&dev->regs, &reg)) {
+		err = errno;
+		unmap_reg(dev, &reg);
+		return fail(dev, err);
+	}
+	*target_addr = reg.target;
+	pthread_mutex_unlock(&dev->lock);
+	return 0;
+}
+
+int phxfs_deregmem(int device_id, const void *addr, size_t len)
+{
+	struct phxfs_device *dev;
+	struct phxfs_reg *reg;
+	int err;
+
+	if (!addr || !len) {
+		errno = EINVAL;
+		return -1;
+	}
+	dev = lock_open_device(device_id);
+	if (!dev)
+		return -1;
+	reg = phxfs_regmap_find(&dev->regs, (uintptr_t)addr, len);
+	if (!reg || reg->dev_addr != (uintptr_t)addr || reg->len != len)
+		return fail(dev, ENOENT);
+	err = unmap_reg(dev, reg);
+	phxfs_regmap_remove(&dev->regs, reg);
+	if (err)
+		return fail(dev, err);
+	pthread_mutex_unlock(&dev->lock);
+	return 0;
+}
