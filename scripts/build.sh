@@ -17,4 +17,10 @@ if ! cmake -S "$src" -B "$build" "$@" >"$log" 2>&1; then
 fi
 # The configure summary: what is built and what is not, and why.
 sed -n '/Phoenix .* configuration:/,/^--/p' "$log" | sed '$d'
-cmake --build "$build" -j "$(nproc)"
+t0=$SECONDS
+if ! cmake --build "$build" -j "$(nproc)" >"$build.build.log" 2>&1; then
+	tail -n 60 "$build.build.log" >&2
+	echo "build: compilation failed (whole log: $build.build.log)" >&2
+	exit 1
+fi
+echo "build: $build built in $((SECONDS - t0)) s (log: $build.build.log)"
