@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+/*
+ * kmod_load - phxfs loaded on the ivshmem BAR (phxvm --kmod): the module,
+ * its device node and class, and the VERSION and DEV_INFO ioctls.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <phxfs/phxfs_ioctl.h>
+
+#include "vmtest.h"
+
+#define DEV_PATH "/dev/" PHXFS_DEVNAME_PREFIX "0"
+#define CLASS_PATH "/sys/class/phxfs/" PHXFS_DEVNAME_PREFIX "0"
+
+static int module_listed(const char *name)
+{
+	FILE *f = fopen("/proc/modules", "r");
+	char line[512];
+	size_t len = strlen(name);
+	int found = 0;
+
+	if (!f)
+		vmtest_fail("open /proc/modules: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, len) && line[len] == ' ')
+			found = 1;
+	fclose(f);
+	return found;
+}
+
+/* Start address of BAR @bar of PCI device @bdf, from sysfs. */
+static uint64_t bar_start(const char *bdf, unsigned int bar)
+{
+	char path[128], line[256];
+	unsigned long long start = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
+	f = fopen(path, "r");
+	if (!f)
+		vmtest_fail("open %s: %s", path, strerror(errno));
+	for (unsigned int i = 0; i <= bar; i++)
+		if (!fgets(line, sizeof(line), f))
+			vmtest_fail("%s has no line for BAR %u", path, bar);
+	fclose(f);
+	if (sscanf(line, "%llx", &start) != 1)
+		vmtest_fail("%s: cannot parse '%s'", path, line);
+	return start;
+}
+
+/* @cmd must fail with @want. */
+static void expect_errno(int fd, unsigned long cmd, void *arg, int want, const char *what)
+{
+	int ret = ioctl(fd, cmd, arg);
+
+	if (ret != -1)
+		vmtest_fail("%s: returned %d, expected -1/%s", what, ret, strerrorname_np(want));
+	if (errno != want)
+		vmtest_fail("%s: errno %s (%s), expected %s", what, strerrorname_np(errno),
+			    strerror(errno), strerrorname_np(want));
+}
+
+int main(void)
+{
+	const char *bdf = vmtest_env("PHXVM_BAR_BDF");
+	uint64_t bar_size = vmtest_env_u64("PHXVM_BAR_SIZE");
+	unsigned int bar_index = (unsigned int)vmtest_env_u64("PHXVM_BAR_INDEX");
+	struct phxfs_version ver;
+	struct phxfs_dev_info info;
+	struct stat st;
+	uint64_t start;
+	int fd;
+
+	vmtest_name = "kmod_load";
+
+	if (!module_listed("phxfs"))
+		vmtest_fail("/proc/modules does not list phxfs");
+
+	if (stat(DEV_PATH, &st) < 0)
+		vmtest_fail("stat %s: %s", DEV_PATH, strerror(errno));
+	if (!S_ISCHR(st.st_mode))
+		vmtest_fail("%s is not a character device (mode %o)", DEV_PATH,
+			    (unsigned int)st.st_mode);
+	if ((st.st_mode & 07777) != 0600)
+		vmtest_fail("%s has mode %04o, expected 0600", DEV_PATH,
+			    (unsigned int)(st.st_mode & 07777));
+	if (st.st_uid != 0 || st.st_gid != 0)
+		vmtest_fail("%s is owned by %u:%u, expected root (0:0)", DEV_PATH,
+			    (unsigned int)st.st_uid, (unsigned int)st.st_gid);
+	if (stat(CLASS_PATH, &st) < 0)
+		vmtest_fail("stat %s: %s", CLASS_PATH, strerror(errno));
+	vmtest_note("%s: char device 0600 root:root, %s present", DEV_PATH, CLASS_PATH);
+
+	fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		vmtest_fail("open %s: %s", DEV_PATH, strerror(errno));
+
+	memset(&ver, 0, sizeof(ver));
+	if (ioctl(fd, PHXFS_IOC_VERSION, &ver) < 0)
+		vmtest_fail("PHXFS_IOC_VERSION: %s", strerror(errno));
+	if (ver.abi_major != PHXFS_ABI_MAJOR)
+		vmtest_fail("module speaks ABI %u.%u, this test %u.%u", ver.abi_major,
+			    ver.abi_minor, PHXFS_ABI_MAJOR, PHXFS_ABI_MINOR);
+	vmtest_note("VERSION: ABI %u.%u features 0x%" PRIx64, ver.abi_major,
+		    ver.abi_minor, (uint64_t)ver.features);
+
+	memset(&info, 0, sizeof(info));
+	if (ioctl(fd, PHXFS_IOC_DEV_INFO, &info) < 0)
+		vmtest_fail("PHXFS_IOC_DEV_INFO: %s", strerror(errno));
+	if (!memchr(info.name, '\0', sizeof(info.name)))
+		vmtest_fail("DEV_INFO name is not NUL-terminated");
+	vmtest_note("DEV_INFO: provider %u page_shift %u mem_size %" PRIu64
+		    " bus_addr 0x%" PRIx64 " name '%s'", info.provider, info.page_shift,
+		    (uint64_t)info.mem_size, (uint64_t)info.bus_addr, info.name);
+	if (info.provider != PHXFS_PROVIDER_PCI_BAR)
+		vmtest_fail("DEV_INFO provider %u, expected PHXFS_PROVIDER_PCI_BAR (%u)",
+			    info.provider, PHXFS_PROVIDER_PCI_BAR);
+	if (info.mem_size != bar_size)
+		vmtest_fail("DEV_INFO mem_size %" PRIu64 ", expected the BAR's %" PRIu64,
+			    (uint64_t)info.mem_size, bar_size);
+	if (!strstr(info.name, bdf))
+		vmtest_fail("DEV_INFO name '%s' does not contain %s", info.name, bdf);
+	start = bar_start(bdf, bar_index);
+	if (info.bus_addr != start)
+		vmtest_fail("DEV_INFO bus_addr 0x%" PRIx64 ", but BAR %u of %s starts at 0x%" PRIx64,
+			    (uint64_t)info.bus_addr, bar_index, bdf, start);
+	if (info.page_shift < 12 || info.page_shift > 30)
+		vmtest_fail("DEV_INFO page_shift %u is not in 12..30", info.page_shift);
+
+	/* An ioctl number the module does not know, and flags that mean nothing yet. */
+	memset(&ver, 0, sizeof(ver));
+	expect_errno(fd, _IOWR(PHXFS_IOCTL_TYPE, 0x3f, struct phxfs_version), &ver, ENOTTY,
+		     "unknown ioctl 0x3f");
+	memset(&ver, 0, sizeof(ver));
+	ver.flags = 1;
+	expect_errno(fd, PHXFS_IOC_VERSION, &ver, EINVAL, "VERSION with flags=1");
+	memset(&info, 0, sizeof(info));
+	info.flags = 1;
+	expect_errno(fd, PHXFS_IOC_DEV_INFO, &info, EINVAL, "DEV_INFO with flags=1");
+	vmtest_note("unknown ioctl: ENOTTY; nonzero flags: EINVAL");
+
+	if (close(fd) < 0)
+		vmtest_fail("close %s: %s", DEV_PATH, strerror(errno));
+	vmtest_note("PASS");
+	return 0;
+}
