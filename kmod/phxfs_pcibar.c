@@ -122,6 +122,11 @@ static int phxfs_pcibar_pin(struct phxfs_mapping *m)
 	vma = vma_lookup(current->mm, first);
 	if (!vma || last >= vma->vm_end)
 		goto out;
+	/* Ordinary memory (malloc, a file) is not device memory at all. */
+	ret = -EINVAL;
+	if (!(vma->vm_flags & (VM_IO | VM_PFNMAP)))
+		goto out;
+	ret = -EFAULT;
 	if (follow_pfn(vma, first, &pfn_first) ||
 	    follow_pfn(vma, last, &pfn_last))
 		goto out;
