@@ -8,7 +8,9 @@
 set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build="$src/build"
+# shellcheck source=scripts/lib.sh
+. "$src/scripts/lib.sh"
+build="$(phxfs_build_root "$src")/build"
 size=$((64 << 20)) disk_off=$((16 << 20)) bar_off=$((1 << 20))
 
 echo "== dependencies"

@@ -8,6 +8,9 @@ set -euo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 jobs=$(nproc)
+# shellcheck source=scripts/lib.sh
+. "$src/scripts/lib.sh"
+root=$(phxfs_build_root "$src")
 t0=$SECONDS
 
 step() { printf '\n== %s (%ds)\n' "$*" $((SECONDS - t0)); }
@@ -16,20 +19,20 @@ step "dependencies"
 "$src/scripts/setup-deps.sh"
 
 step "build (all components required)"
-"$src/scripts/build.sh" "$src/build" -DPHXFS_STRICT=ON
+"$src/scripts/build.sh" "$root/build" -DPHXFS_STRICT=ON
 
 step "tests"
-ctest --test-dir "$src/build" -j "$jobs" --output-on-failure -V
+ctest --test-dir "$root/build" -j "$jobs" --output-on-failure -V
 
 step "build with AddressSanitizer + UndefinedBehaviorSanitizer (user space)"
-"$src/scripts/build.sh" "$src/build-asan" -DPHXFS_SANITIZE=address,undefined \
+"$src/scripts/build.sh" "$root/build-asan" -DPHXFS_SANITIZE=address,undefined \
 	-DPHXFS_WITH_KMOD=OFF -DPHXFS_WITH_VM=OFF -DPHXFS_WITH_LINT=OFF
 
 step "tests under sanitizers"
 # Open MPI and HDF5 keep allocations until exit by design; leak checking
 # stays on for Phoenix's own unit tests only.
-ctest --test-dir "$src/build-asan" -j "$jobs" --output-on-failure -L unit
+ctest --test-dir "$root/build-asan" -j "$jobs" --output-on-failure -L unit
 ASAN_OPTIONS=detect_leaks=0 \
-	ctest --test-dir "$src/build-asan" -j "$jobs" --output-on-failure -LE unit
+	ctest --test-dir "$root/build-asan" -j "$jobs" --output-on-failure -LE unit
 
 step "done"
