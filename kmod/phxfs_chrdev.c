@@ -22,6 +22,22 @@ static struct class phxfs_class = {
 	.name = "phxfs",
 };
 
+/**
+ * phxfs_dev_gone() - has the provider removed the device?
+ * @pdev: the device
+ *
+ * Return: true once phxfs_dev_unregister() has begun.
+ */
+bool phxfs_dev_gone(struct phxfs_dev *pdev)
+{
+	bool gone;
+
+	mutex_lock(&pdev->lock);
+	gone = pdev->gone;
+	mutex_unlock(&pdev->lock);
+	return gone;
+}
+
 static int phxfs_open(struct inode *inode, struct file *file)
 {
 	struct phxfs_dev *pdev = container_of(inode->i_cdev, struct phxfs_dev,
@@ -92,14 +108,10 @@ static long phxfs_ioc_dev_info(struct phxfs_file *pf, void *arg)
 {
 	struct phxfs_dev_info *info = arg;
 	struct phxfs_dev *pdev = pf->pdev;
-	bool gone;
 
 	if (info->flags || info->pad)
 		return -EINVAL;
-	mutex_lock(&pdev->lock);
-	gone = pdev->gone;
-	mutex_unlock(&pdev->lock);
-	if (gone)
+	if (phxfs_dev_gone(pdev))
 		return -ENODEV;
 	info->provider = pdev->provider;
 	info->page_shift = pdev->page_shift;

@@ -184,6 +184,7 @@ int phxfs_chrdev_init(void);
 void phxfs_chrdev_exit(void);
 struct phxfs_dev *phxfs_dev_register(const struct phxfs_dev_desc *desc);
 void phxfs_dev_unregister(struct phxfs_dev *pdev);
+bool phxfs_dev_gone(struct phxfs_dev *pdev);
 
 int phxfs_bar_init(struct device *dev, struct phxfs_bar *bar,
 		   phys_addr_t start, resource_size_t size);

@@ -194,7 +194,6 @@ static long phxfs_map_locked(struct phxfs_file *pf, struct phxfs_mapping *m)
 {
 	struct phxfs_dev *pdev = pf->pdev;
 	struct vm_area_struct *vma;
-	bool gone;
 	int ret;
 
 	vma = phxfs_map_vma(pf, m->vma_start);
@@ -205,10 +204,7 @@ static long phxfs_map_locked(struct phxfs_file *pf, struct phxfs_mapping *m)
 		return -EINVAL;
 
 	/* Removal sets gone, then revokes each file under its lock. */
-	mutex_lock(&pdev->lock);
-	gone = pdev->gone;
-	mutex_unlock(&pdev->lock);
-	if (gone)
+	if (phxfs_dev_gone(pdev))
 		return -ENODEV;
 
 	ret = phxfs_insert_pages(m, vma);

@@ -13,49 +13,39 @@ static struct phxfs_dev *phxfs_to_dev(struct device *dev)
 	return container_of(dev, struct phxfs_dev, dev);
 }
 
-static ssize_t phxfs_stat_show(struct device *dev, char *buf,
-			       size_t offset)
+/**
+ * struct phxfs_stat_attr - a sysfs file showing one of struct phxfs_stats
+ * @attr:	the attribute
+ * @offset:	offset of the counter in struct phxfs_stats
+ */
+struct phxfs_stat_attr {
+	struct device_attribute attr;
+	size_t offset;
+};
+
+static ssize_t phxfs_stat_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
 {
+	size_t offset = container_of(attr, struct phxfs_stat_attr, attr)->offset;
 	atomic64_t *v = (void *)&phxfs_to_dev(dev)->stats + offset;
 
 	return sysfs_emit(buf, "%lld\n", atomic64_read(v));
 }
 
-static ssize_t mappings_show(struct device *dev, struct device_attribute *attr, char *buf)
-{
-	return phxfs_stat_show(dev, buf, offsetof(struct phxfs_stats, mappings));
-}
-static DEVICE_ATTR_RO(mappings);
-
-static ssize_t pinned_bytes_show(struct device *dev, struct device_attribute *attr, char *buf)
-{
-	return phxfs_stat_show(dev, buf, offsetof(struct phxfs_stats, pinned_bytes));
-}
-static DEVICE_ATTR_RO(pinned_bytes);
-
-static ssize_t map_calls_show(struct device *dev, struct device_attribute *attr, char *buf)
-{
-	return phxfs_stat_show(dev, buf, offsetof(struct phxfs_stats, map_calls));
-}
-static DEVICE_ATTR_RO(map_calls);
-
-static ssize_t unmap_calls_show(struct device *dev, struct device_attribute *attr, char *buf)
-{
-	return phxfs_stat_show(dev, buf, offsetof(struct phxfs_stats, unmap_calls));
-}
-static DEVICE_ATTR_RO(unmap_calls);
-
-static ssize_t revoked_show(struct device *dev, struct device_attribute *attr, char *buf)
-{
-	return phxfs_stat_show(dev, buf, offsetof(struct phxfs_stats, revoked));
-}
-static DEVICE_ATTR_RO(revoked);
-
-static ssize_t errors_show(struct device *dev, struct device_attribute *attr, char *buf)
-{
-	return phxfs_stat_show(dev, buf, offsetof(struct phxfs_stats, errors));
-}
-static DEVICE_ATTR_RO(errors);
+static struct phxfs_stat_attr phxfs_stat_attrs[] = {
+	{ __ATTR(mappings, 0444, phxfs_stat_show, NULL),
+	  offsetof(struct phxfs_stats, mappings) },
+	{ __ATTR(pinned_bytes, 0444, phxfs_stat_show, NULL),
+	  offsetof(struct phxfs_stats, pinned_bytes) },
+	{ __ATTR(map_calls, 0444, phxfs_stat_show, NULL),
+	  offsetof(struct phxfs_stats, map_calls) },
+	{ __ATTR(unmap_calls, 0444, phxfs_stat_show, NULL),
+	  offsetof(struct phxfs_stats, unmap_calls) },
+	{ __ATTR(revoked, 0444, phxfs_stat_show, NULL),
+	  offsetof(struct phxfs_stats, revoked) },
+	{ __ATTR(errors, 0444, phxfs_stat_show, NULL),
+	  offsetof(struct phxfs_stats, errors) },
+};
 
 static ssize_t mem_size_show(struct device *dev, struct device_attribute *attr,
 			     char *buf)
@@ -79,12 +69,12 @@ static ssize_t provider_show(struct device *dev, struct device_attribute *attr,
 static DEVICE_ATTR_RO(provider);
 
 static struct attribute *phxfs_dev_attrs[] = {
-	&dev_attr_mappings.attr,
-	&dev_attr_pinned_bytes.attr,
-	&dev_attr_map_calls.attr,
-	&dev_attr_unmap_calls.attr,
-	&dev_attr_revoked.attr,
-	&dev_attr_errors.attr,
+	&phxfs_stat_attrs[0].attr.attr,
+	&phxfs_stat_attrs[1].attr.attr,
+	&phxfs_stat_attrs[2].attr.attr,
+	&phxfs_stat_attrs[3].attr.attr,
+	&phxfs_stat_attrs[4].attr.attr,
+	&phxfs_stat_attrs[5].attr.attr,
 	&dev_attr_mem_size.attr,
 	&dev_attr_provider.attr,
 	NULL
