@@ -37,10 +37,11 @@ struct phxfs_bar {
 
 /**
  * struct phxfs_provider_ops - how one kind of device memory is pinned
- * @pin:	validate [m->dev_addr, +m->length) for the calling process
- *		(mmap lock held), pin it, set m->nr_pages and m->map_offset
+ * @pin:	validate [m->dev_addr, +m->length) for the calling process,
+ *		pin it, set m->nr_pages and m->map_offset; called with none
+ *		of our locks nor the mmap lock held (take it if needed)
  * @pfn:	page frame of the @idx-th PAGE_SIZE page of a pinned range
- * @unpin:	undo @pin; not called once the provider revoked the range
+ * @unpin:	undo @pin; called exactly once per successful @pin
  */
 struct phxfs_provider_ops {
 	int (*pin)(struct phxfs_mapping *m);

@@ -39,17 +39,24 @@ static void devices_init(void)
 		pthread_mutex_init(&devices[i].lock, NULL);
 }
 
-/* The device, locked, if it is open; else NULL with errno ENODEV. */
-static struct phxfs_device *lock_open_device(int id)
+/* The table slot of device @id, or NULL with errno ENODEV. */
+static struct phxfs_device *device_slot(int id)
 {
-	struct phxfs_device *dev;
-
 	if (id < 0 || id >= PHXFS_MAX_DEVICES) {
 		errno = ENODEV;
 		return NULL;
 	}
 	pthread_once(&devices_once, devices_init);
-	dev = &devices[id];
+	return &devices[id];
+}
+
+/* The device, locked, if it is open; else NULL with errno ENODEV. */
+static struct phxfs_device *lock_open_device(int id)
+{
+	struct phxfs_device *dev = device_slot(id);
+
+	if (!dev)
+		return NULL;
 	pthread_mutex_lock(&dev->lock);
 	if (!dev->refs) {
 		pthread_mutex_unlock(&dev->lock);
@@ -100,15 +107,11 @@ err_close:
 
 int phxfs_open(int device_id)
 {
-	struct phxfs_device *dev;
+	struct phxfs_device *dev = device_slot(device_id);
 	int err;
 
-	if (device_id < 0 || device_id >= PHXFS_MAX_DEVICES) {
-		errno = ENODEV;
+	if (!dev)
 		return -1;
-	}
-	pthread_once(&devices_once, devices_init);
-	dev = &devices[device_id];
 	pthread_mutex_lock(&dev->lock);
 	if (!dev->refs) {
 		err = open_node(device_id, dev);
