@@ -16,7 +16,8 @@ add_custom_command(
           "${PROJECT_SOURCE_DIR}/kmod/Kbuild" "${_kmod_dir}"
   COMMAND "${CMAKE_COMMAND}" -E env --unset=MAKEFLAGS
           make -s -C "${PHXFS_KERNEL_BUILD_DIR}" "M=${_kmod_dir}"
-          "PHXFS_INCLUDE=${PROJECT_SOURCE_DIR}/include" modules
+          "PHXFS_INCLUDE=${PROJECT_SOURCE_DIR}/include"
+          "PHXFS_NV_P2P_H=${PHXFS_NV_P2P_H}" modules
   DEPENDS ${PHXFS_KMOD_SOURCES} "${PROJECT_SOURCE_DIR}/kmod/Kbuild"
           "${PROJECT_SOURCE_DIR}/include/phxfs/phxfs_ioctl.h"
   COMMENT "Building phoenix-fs (kmod/) for kernel ${PHXFS_KERNEL_RELEASE}"

@@ -135,8 +135,27 @@ if(NOT PHXFS_KERNEL_RELEASE)
   set(PHXFS_KERNEL_RELEASE "${_kr}" CACHE STRING "" FORCE)
 endif()
 set(PHXFS_KERNEL_BUILD_DIR "/lib/modules/${PHXFS_KERNEL_RELEASE}/build")
+# The NVIDIA driver's nv-p2p.h, where its source is installed (DKMS puts it
+# under /usr/src/nvidia-<version>/): the nvidia provider is then compiled
+# against it, otherwise against the module's own declarations of that ABI.
+if(NOT DEFINED PHXFS_NV_P2P_H)
+  file(GLOB _nv_p2p /usr/src/nvidia-*/nvidia/nv-p2p.h
+                    /usr/src/nvidia-*/kernel-open/nvidia/nv-p2p.h)
+  set(_nv_p2p_first "")
+  if(_nv_p2p)
+    list(SORT _nv_p2p COMPARE NATURAL ORDER DESCENDING)
+    list(GET _nv_p2p 0 _nv_p2p_first)
+  endif()
+  set(PHXFS_NV_P2P_H "${_nv_p2p_first}" CACHE FILEPATH
+      "The NVIDIA driver's nv-p2p.h (empty: the module's own declarations)")
+endif()
+if(PHXFS_NV_P2P_H)
+  set(_nv_what "nvidia provider against ${PHXFS_NV_P2P_H}")
+else()
+  set(_nv_what "nvidia provider against its own nv-p2p declarations")
+endif()
 if(PHXFS_KERNEL_RELEASE AND EXISTS "${PHXFS_KERNEL_BUILD_DIR}/Makefile")
-  phxfs_component(KMOD TRUE "phoenix-fs for kernel ${PHXFS_KERNEL_RELEASE}")
+  phxfs_component(KMOD TRUE "phoenix-fs for kernel ${PHXFS_KERNEL_RELEASE}; ${_nv_what}")
 else()
   phxfs_component(KMOD FALSE
     "no kernel headers for '${PHXFS_KERNEL_RELEASE}' (apt-get install linux-headers-amd64)")

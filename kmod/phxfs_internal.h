@@ -12,6 +12,7 @@
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 
 #include <phxfs/phxfs_ioctl.h>
 
@@ -26,6 +27,7 @@ struct phxfs_mapping;
  * @nr_pages:	number of pages
  * @in_use:	a bit per page that is in a user mapping or still pinned
  * @lock:	protects @in_use; taken from page_free, so IRQ-safe
+ * @idle_wq:	woken when a page stops being in use
  */
 struct phxfs_bar {
 	struct dev_pagemap pgmap;
@@ -33,6 +35,7 @@ struct phxfs_bar {
 	unsigned long nr_pages;
 	unsigned long *in_use;
 	spinlock_t lock;	/* protects in_use */
+	wait_queue_head_t idle_wq;
 };
 
 /**
@@ -41,7 +44,10 @@ struct phxfs_bar {
  *		pin it, set m->nr_pages and m->map_offset; called with none
  *		of our locks nor the mmap lock held (take it if needed)
  * @pfn:	page frame of the @idx-th PAGE_SIZE page of a pinned range
- * @unpin:	undo @pin; called exactly once per successful @pin
+ * @unpin:	undo @pin; called exactly once per successful @pin, after
+ *		the mapping's pages are out of the VMA and out of any I/O.
+ *		If the provider revoked the mapping (phxfs_mapping_revoke()),
+ *		@unpin must wait until that call has returned.
  */
 struct phxfs_provider_ops {
 	int (*pin)(struct phxfs_mapping *m);
@@ -162,7 +168,11 @@ struct phxfs_file {
  * @pgoff:	the VMA's offset in @pf->mapping
  * @nr_pages:	PAGE_SIZE pages mapped
  * @map_offset:	offset of @dev_addr from @vma_start
- * @revoked:	the provider took the memory back; PTEs are gone
+ * @state_lock:	protects @inserted and @revoked, which a provider's
+ *		revocation reads without @pf->lock (see phxfs_mapping_revoke())
+ * @inserted:	the pages are in the VMA (and @pgoff is valid)
+ * @revoked:	the memory was taken back; PTEs are gone or never went in
+ * @unpinned:	ops->unpin() has run; under @pf->lock
  * @base_pfn:	pci-bar: first page frame (the range is contiguous)
  * @provider_data: the provider's pin state
  */
@@ -176,7 +186,10 @@ struct phxfs_mapping {
 	pgoff_t pgoff;
 	unsigned long nr_pages;
 	unsigned long map_offset;
+	spinlock_t state_lock;	/* protects inserted, revoked */
+	bool inserted;
 	bool revoked;
+	bool unpinned;
 	unsigned long base_pfn;
 	void *provider_data;
 };
@@ -189,6 +202,11 @@ bool phxfs_dev_gone(struct phxfs_dev *pdev);
 
 int phxfs_bar_init(struct device *dev, struct phxfs_bar *bar,
 		   phys_addr_t start, resource_size_t size);
+void phxfs_bar_exit(struct phxfs_bar *bar);
+int phxfs_bar_wait_idle(struct phxfs_bar *bar,
+			bool (*idle)(struct phxfs_bar *bar, void *arg),
+			void *arg);
+bool phxfs_bar_page_busy(struct phxfs_bar *bar, unsigned long pfn);
 int phxfs_bar_claim(struct phxfs_bar *bar, unsigned long pfn, unsigned long n);
 void phxfs_bar_unclaim(struct phxfs_bar *bar, unsigned long pfn,
 		       unsigned long n);
@@ -199,9 +217,33 @@ long phxfs_ioc_map(struct phxfs_file *pf, void *arg);
 long phxfs_ioc_unmap(struct phxfs_file *pf, void *arg);
 long phxfs_ioc_query(struct phxfs_file *pf, void *arg);
 void phxfs_revoke_file(struct phxfs_file *pf);
+void phxfs_mapping_revoke(struct phxfs_mapping *m);
 extern const struct attribute_group *phxfs_dev_groups[];
+
+/**
+ * struct phxfs_bar_slot - one DOMAIN:BUS:DEV.FN/BAR of a module parameter
+ * @domain:	PCI domain
+ * @bus:	bus number
+ * @devfn:	device and function
+ * @bar:	BAR index, < PCI_STD_NUM_BARS
+ */
+struct phxfs_bar_slot {
+	int domain;
+	unsigned int bus;
+	unsigned int devfn;
+	int bar;
+};
+
+struct pci_dev;
+int phxfs_parse_bar_list(const char *param, const char *value,
+			 struct phxfs_bar_slot *slots, int max);
+const struct phxfs_bar_slot *
+phxfs_find_bar_slot(const struct phxfs_bar_slot *slots, int n,
+		    struct pci_dev *dev);
 
 int phxfs_pcibar_init(void);
 void phxfs_pcibar_exit(void);
+int phxfs_nvidia_init(void);
+void phxfs_nvidia_exit(void);
 
 #endif /* PHXFS_INTERNAL_H */

@@ -19,9 +19,14 @@ static int __init phxfs_init(void)
 	ret = phxfs_pcibar_init();
 	if (ret)
 		goto err_chrdev;
+	ret = phxfs_nvidia_init();
+	if (ret)
+		goto err_pcibar;
 	pr_info("loaded, ABI %d.%d\n", PHXFS_ABI_MAJOR, PHXFS_ABI_MINOR);
 	return 0;
 
+err_pcibar:
+	phxfs_pcibar_exit();
 err_chrdev:
 	phxfs_chrdev_exit();
 	return ret;
@@ -29,6 +34,7 @@ err_chrdev:
 
 static void __exit phxfs_exit(void)
 {
+	phxfs_nvidia_exit();
 	phxfs_pcibar_exit();
 	phxfs_chrdev_exit();
 	pr_info("unloaded\n");

@@ -32,23 +32,44 @@ static int phxfs_vm_mremap(struct vm_area_struct *vma)
 	return -EINVAL;
 }
 
-static void phxfs_mapping_destroy(struct phxfs_mapping *m)
+static bool phxfs_mapping_idle(struct phxfs_bar *bar, void *arg)
 {
-	struct phxfs_dev *pdev = m->pf->pdev;
+	struct phxfs_mapping *m = arg;
+	const struct phxfs_provider_ops *ops = m->pf->pdev->ops;
+	unsigned long i;
 
-	lockdep_assert_held(&m->pf->lock);
-	if (!m->revoked)
-		pdev->ops->unpin(m);
-	list_del(&m->node);
-	atomic64_dec(&pdev->stats.mappings);
-	atomic64_sub(m->length, &pdev->stats.pinned_bytes);
-	kfree(m);
+	for (i = 0; i < m->nr_pages; i++)
+		if (phxfs_bar_page_busy(bar, ops->pfn(m, i)))
+			return false;
+	return true;
+}
+
+/* After the PTEs are gone: wait until I/O in flight lets go of the pages. */
+static void phxfs_mapping_drain(struct phxfs_mapping *m)
+{
+	phxfs_bar_wait_idle(m->pf->pdev->bar, phxfs_mapping_idle, m);
 }
 
 static void phxfs_mapping_zap(struct phxfs_mapping *m)
 {
 	unmap_mapping_range(&m->pf->mapping, (loff_t)m->pgoff << PAGE_SHIFT,
 			    (loff_t)m->nr_pages << PAGE_SHIFT, 1);
+}
+
+static void phxfs_mapping_destroy(struct phxfs_mapping *m)
+{
+	struct phxfs_dev *pdev = m->pf->pdev;
+
+	lockdep_assert_held(&m->pf->lock);
+	if (!m->unpinned) {
+		if (m->inserted)
+			phxfs_mapping_drain(m);
+		pdev->ops->unpin(m);
+	}
+	list_del(&m->node);
+	atomic64_dec(&pdev->stats.mappings);
+	atomic64_sub(m->length, &pdev->stats.pinned_bytes);
+	kfree(m);
 }
 
 /* munmap() or exit: the core has already zapped the PTEs. */
@@ -194,6 +215,7 @@ static long phxfs_map_locked(struct phxfs_file *pf, struct phxfs_mapping *m)
 {
 	struct phxfs_dev *pdev = pf->pdev;
 	struct vm_area_struct *vma;
+	bool revoked;
 	int ret;
 
 	vma = phxfs_map_vma(pf, m->vma_start);
@@ -207,10 +229,20 @@ static long phxfs_map_locked(struct phxfs_file *pf, struct phxfs_mapping *m)
 	if (phxfs_dev_gone(pdev))
 		return -ENODEV;
 
+	m->pgoff = vma->vm_pgoff;
 	ret = phxfs_insert_pages(m, vma);
 	if (ret)
 		return ret;
-	m->pgoff = vma->vm_pgoff;
+	spin_lock(&m->state_lock);
+	revoked = m->revoked;
+	m->inserted = !revoked;
+	spin_unlock(&m->state_lock);
+	if (revoked) {
+		/* The provider took the memory back while it went in. */
+		zap_vma_ptes(vma, vma->vm_start, m->nr_pages << PAGE_SHIFT);
+		phxfs_mapping_drain(m);
+		return -EFAULT;
+	}
 	m->handle = ++pf->next_handle;
 	vma->vm_private_data = m;
 	list_add_tail(&m->node, &pf->mappings);
@@ -243,6 +275,7 @@ long phxfs_ioc_map(struct phxfs_file *pf, void *arg)
 	if (!m)
 		return -ENOMEM;
 	m->pf = pf;
+	spin_lock_init(&m->state_lock);
 	m->dev_addr = req->dev_addr;
 	m->length = req->length;
 	m->vma_start = req->user_addr;
@@ -297,7 +330,7 @@ long phxfs_ioc_unmap(struct phxfs_file *pf, void *arg)
 		ret = -ENOENT;
 		goto out;
 	}
-	if (!m->revoked)
+	if (m->inserted)
 		phxfs_mapping_zap(m);
 	/* The VMA lives while its mapping does: close() destroys both. */
 	vma = vma_lookup(current->mm, m->vma_start);
@@ -331,7 +364,8 @@ long phxfs_ioc_query(struct phxfs_file *pf, void *arg)
 	mutex_lock(&pf->lock);
 	m = phxfs_find_handle(pf, req->handle);
 	if (m)
-		req->state = m->revoked ? PHXFS_MAP_REVOKED : PHXFS_MAP_LIVE;
+		req->state = READ_ONCE(m->revoked) ? PHXFS_MAP_REVOKED :
+						     PHXFS_MAP_LIVE;
 	else
 		ret = -ENOENT;
 	mutex_unlock(&pf->lock);
@@ -339,12 +373,39 @@ long phxfs_ioc_query(struct phxfs_file *pf, void *arg)
 }
 
 /**
+ * phxfs_mapping_revoke() - the memory behind a mapping is being taken back
+ * @m: the mapping; it stays alive until this returns, because the
+ *     provider's unpin waits for its own revocation to finish
+ *
+ * Zaps the PTEs and waits for I/O in flight on the pages, so that once this
+ * returns no DMA reaches the memory: later accesses raise SIGBUS and I/O on
+ * the addresses fails with EFAULT. Callable from a provider's callback,
+ * under the provider's locks: it takes none of our mutexes, only the file's
+ * address_space lock (in the zap) and the mapping's state spinlock.
+ */
+void phxfs_mapping_revoke(struct phxfs_mapping *m)
+{
+	bool first, inserted;
+
+	spin_lock(&m->state_lock);
+	first = !m->revoked;
+	inserted = m->inserted;
+	m->revoked = true;
+	spin_unlock(&m->state_lock);
+	if (!first)
+		return;
+	if (inserted) {
+		phxfs_mapping_zap(m);
+		phxfs_mapping_drain(m);
+	}
+	atomic64_inc(&m->pf->pdev->stats.revoked);
+}
+
+/**
  * phxfs_revoke_file() - take device memory out of every mapping of a file
  * @pf: the file
  *
- * Used when the device goes away. Later accesses fault (SIGBUS) and I/O on
- * the addresses fails with EFAULT; pages still pinned by I/O in flight stay
- * valid until it completes, and device removal waits for them.
+ * Used when the device goes away: each mapping is revoked and unpinned.
  */
 void phxfs_revoke_file(struct phxfs_file *pf)
 {
@@ -352,12 +413,11 @@ void phxfs_revoke_file(struct phxfs_file *pf)
 
 	mutex_lock(&pf->lock);
 	list_for_each_entry(m, &pf->mappings, node) {
-		if (m->revoked)
-			continue;
-		phxfs_mapping_zap(m);
-		m->revoked = true;
-		pf->pdev->ops->unpin(m);
-		atomic64_inc(&pf->pdev->stats.revoked);
+		phxfs_mapping_revoke(m);
+		if (!m->unpinned) {
+			pf->pdev->ops->unpin(m);
+			m->unpinned = true;
+		}
 	}
 	mutex_unlock(&pf->lock);
 }

@@ -18,6 +18,7 @@
 #include <linux/mm.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/wait.h>
 
 #include "phxfs_internal.h"
 
@@ -35,6 +36,8 @@ static void phxfs_page_free(struct page *page)
 	spin_lock_irqsave(&bar->lock, flags);
 	__clear_bit(page_to_pfn(page) - bar->base_pfn, bar->in_use);
 	spin_unlock_irqrestore(&bar->lock, flags);
+	if (wq_has_sleeper(&bar->idle_wq))
+		wake_up_all(&bar->idle_wq);
 	percpu_ref_put(&bar->pgmap.ref);
 }
 
@@ -42,15 +45,10 @@ static const struct dev_pagemap_ops phxfs_pagemap_ops = {
 	.page_free = phxfs_page_free,
 };
 
-static void phxfs_bar_free_bitmap(void *bitmap)
-{
-	kvfree(bitmap);
-}
-
 /**
  * phxfs_bar_init() - create struct pages over device memory
- * @dev: the device that owns the memory; the pages live until it unbinds
- * @bar: to fill in
+ * @dev: the device that owns the memory, for the kernel log
+ * @bar: to fill in; phxfs_bar_exit() undoes it
  * @start: physical start of the memory (a BAR)
  * @size: its length
  *
@@ -70,16 +68,13 @@ int phxfs_bar_init(struct device *dev, struct phxfs_bar *bar,
 	}
 
 	spin_lock_init(&bar->lock);
+	init_waitqueue_head(&bar->idle_wq);
 	bar->base_pfn = PHYS_PFN(start);
 	bar->nr_pages = size >> PAGE_SHIFT;
 	bar->in_use = kvcalloc(BITS_TO_LONGS(bar->nr_pages),
 			       sizeof(unsigned long), GFP_KERNEL);
 	if (!bar->in_use)
 		return -ENOMEM;
-	ret = devm_add_action_or_reset(dev, phxfs_bar_free_bitmap,
-				       bar->in_use);
-	if (ret)
-		return ret;
 
 	/*
 	 * Without CONFIG_PCI_P2PDMA the P2PDMA type is a plain device page
@@ -93,7 +88,7 @@ int phxfs_bar_init(struct device *dev, struct phxfs_bar *bar,
 	bar->pgmap.nr_range = 1;
 	bar->pgmap.ops = &phxfs_pagemap_ops;
 
-	addr = devm_memremap_pages(dev, &bar->pgmap);
+	addr = memremap_pages(&bar->pgmap, dev_to_node(dev));
 	if (IS_ERR(addr)) {
 		ret = PTR_ERR(addr);
 		if (ret == -EINVAL || ret == -EPERM || ret == -EBUSY)
@@ -102,9 +97,56 @@ int phxfs_bar_init(struct device *dev, struct phxfs_bar *bar,
 		else
 			dev_err(dev, "cannot create struct pages over %pa+%pa: %d\n",
 				&start, &size, ret);
+		kvfree(bar->in_use);
 		return ret;
 	}
 	return 0;
+}
+
+/**
+ * phxfs_bar_exit() - remove the struct pages of phxfs_bar_init()
+ * @bar: the memory
+ *
+ * Waits until no page is in use: I/O in flight on them completes first.
+ */
+void phxfs_bar_exit(struct phxfs_bar *bar)
+{
+	memunmap_pages(&bar->pgmap);
+	kvfree(bar->in_use);
+}
+
+/**
+ * phxfs_bar_wait_idle() - wait until pages are in use no more
+ * @bar: the memory
+ * @idle: true when every page of interest is free; called repeatedly
+ * @arg: for @idle
+ *
+ * A page stays in use while a PTE or an I/O in flight (a GUP pin) holds
+ * it. Waiting for that after a zap is what guarantees no DMA reaches the
+ * memory once it is given back.
+ *
+ * Return: 0, or -ETIMEDOUT after 30 s (logged).
+ */
+int phxfs_bar_wait_idle(struct phxfs_bar *bar,
+			bool (*idle)(struct phxfs_bar *bar, void *arg),
+			void *arg)
+{
+	if (wait_event_timeout(bar->idle_wq, idle(bar, arg), 30 * HZ))
+		return 0;
+	pr_warn("device memory still in use by I/O 30 s after it was unmapped\n");
+	return -ETIMEDOUT;
+}
+
+/**
+ * phxfs_bar_page_busy() - is a page in a user mapping or under I/O?
+ * @bar: the memory
+ * @pfn: a page frame of it
+ *
+ * Return: true if in use.
+ */
+bool phxfs_bar_page_busy(struct phxfs_bar *bar, unsigned long pfn)
+{
+	return test_bit(pfn - bar->base_pfn, bar->in_use);
 }
 
 /**

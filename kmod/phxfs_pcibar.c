@@ -11,7 +11,6 @@
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
-#include <linux/string.h>
 
 #include "phxfs_internal.h"
 
@@ -22,86 +21,9 @@ module_param(pci_bar, charp, 0444);
 MODULE_PARM_DESC(pci_bar,
 		 "PCI BARs to serve, as DOMAIN:BUS:DEV.FN/BAR[,...], e.g. 0000:00:04.0/2");
 
-/**
- * struct phxfs_pcibar_slot - one entry of the pci_bar parameter
- * @domain:	PCI domain
- * @bus:	bus number
- * @devfn:	device and function
- * @bar:	BAR index, < PCI_STD_NUM_BARS
- */
-struct phxfs_pcibar_slot {
-	int domain;
-	unsigned int bus;
-	unsigned int devfn;
-	int bar;
-};
-
-static struct phxfs_pcibar_slot phxfs_slots[PHXFS_PCIBAR_MAX];
+static struct phxfs_bar_slot phxfs_slots[PHXFS_PCIBAR_MAX];
 static int phxfs_nr_slots;
 static bool phxfs_pcibar_registered;
-
-static int phxfs_parse_slot(const char *s, struct phxfs_pcibar_slot *slot)
-{
-	unsigned int domain, bus, dev, fn, bar;
-	char end;
-
-	if (sscanf(s, "%x:%x:%x.%x/%u%c", &domain, &bus, &dev, &fn, &bar,
-		   &end) != 5)
-		return -EINVAL;
-	if (domain > 0xffff || bus > 0xff || dev > 0x1f || fn > 7 ||
-	    bar >= PCI_STD_NUM_BARS)
-		return -EINVAL;
-	slot->domain = domain;
-	slot->bus = bus;
-	slot->devfn = PCI_DEVFN(dev, fn);
-	slot->bar = bar;
-	return 0;
-}
-
-static int phxfs_parse_param(void)
-{
-	char *copy, *cur, *tok;
-	int ret = 0;
-
-	if (!pci_bar || !*pci_bar)
-		return 0;
-	copy = kstrdup(pci_bar, GFP_KERNEL);
-	if (!copy)
-		return -ENOMEM;
-	cur = copy;
-	while ((tok = strsep(&cur, ",")) != NULL) {
-		if (!*tok)
-			continue;
-		if (phxfs_nr_slots == PHXFS_PCIBAR_MAX) {
-			pr_err("pci_bar: more than %d entries\n",
-			       PHXFS_PCIBAR_MAX);
-			ret = -EINVAL;
-			break;
-		}
-		if (phxfs_parse_slot(tok, &phxfs_slots[phxfs_nr_slots])) {
-			pr_err("pci_bar: '%s' is not DOMAIN:BUS:DEV.FN/BAR (BAR 0-%d)\n",
-			       tok, PCI_STD_NUM_BARS - 1);
-			ret = -EINVAL;
-			break;
-		}
-		phxfs_nr_slots++;
-	}
-	kfree(copy);
-	return ret;
-}
-
-static const struct phxfs_pcibar_slot *phxfs_find_slot(struct pci_dev *dev)
-{
-	int i;
-
-	for (i = 0; i < phxfs_nr_slots; i++) {
-		if (phxfs_slots[i].domain == pci_domain_nr(dev->bus) &&
-		    phxfs_slots[i].bus == dev->bus->number &&
-		    phxfs_slots[i].devfn == dev->devfn)
-			return &phxfs_slots[i];
-	}
-	return NULL;
-}
 
 /*
  * The process passes the address of its own mapping of the BAR (sysfs
@@ -161,10 +83,16 @@ static const struct phxfs_provider_ops phxfs_pcibar_ops = {
 	.unpin = phxfs_pcibar_unpin,
 };
 
+static void phxfs_pcibar_bar_exit(void *bar)
+{
+	phxfs_bar_exit(bar);
+}
+
 static int phxfs_pcibar_probe(struct pci_dev *dev,
 			      const struct pci_device_id *id)
 {
-	const struct phxfs_pcibar_slot *slot = phxfs_find_slot(dev);
+	const struct phxfs_bar_slot *slot =
+		phxfs_find_bar_slot(phxfs_slots, phxfs_nr_slots, dev);
 	struct phxfs_dev_desc desc = {};
 	struct phxfs_dev *pdev;
 	struct phxfs_bar *bar;
@@ -197,6 +125,9 @@ static int phxfs_pcibar_probe(struct pci_dev *dev,
 		return -ENOMEM;
 	ret = phxfs_bar_init(&dev->dev, bar, pci_resource_start(dev, slot->bar),
 			     pci_resource_len(dev, slot->bar));
+	if (ret)
+		return ret;
+	ret = devm_add_action_or_reset(&dev->dev, phxfs_pcibar_bar_exit, bar);
 	if (ret)
 		return ret;
 
@@ -242,7 +173,7 @@ static void phxfs_report_unbound(void)
 	int i;
 
 	for (i = 0; i < phxfs_nr_slots; i++) {
-		const struct phxfs_pcibar_slot *s = &phxfs_slots[i];
+		const struct phxfs_bar_slot *s = &phxfs_slots[i];
 
 		dev = pci_get_domain_bus_and_slot(s->domain, s->bus, s->devfn);
 		if (!dev) {
@@ -269,9 +200,11 @@ int phxfs_pcibar_init(void)
 {
 	int ret;
 
-	ret = phxfs_parse_param();
-	if (ret || !phxfs_nr_slots)
+	ret = phxfs_parse_bar_list("pci_bar", pci_bar, phxfs_slots,
+				   PHXFS_PCIBAR_MAX);
+	if (ret <= 0)
 		return ret;
+	phxfs_nr_slots = ret;
 	ret = pci_register_driver(&phxfs_pcibar_driver);
 	if (ret)
 		return ret;
