@@ -32,9 +32,9 @@ bool phxfs_dev_gone(struct phxfs_dev *pdev)
 {
 	bool gone;
 
-	mutex_lock(&pdev->lock);
+	down_read(&pdev->remove_sem);
 	gone = pdev->gone;
-	mutex_unlock(&pdev->lock);
+	up_read(&pdev->remove_sem);
 	return gone;
 }
 
@@ -51,14 +51,14 @@ static int phxfs_open(struct inode *inode, struct file *file)
 	if (!pf)
 		return -ENOMEM;
 
-	mutex_lock(&pdev->lock);
+	down_read(&pdev->remove_sem);
 	if (pdev->gone) {
-		mutex_unlock(&pdev->lock);
+		up_read(&pdev->remove_sem);
 		kfree(pf);
 		return -ENODEV;
 	}
 	get_device(&pdev->dev);
-	mutex_unlock(&pdev->lock);
+	up_read(&pdev->remove_sem);
 
 	pf->pdev = pdev;
 	pf->owner_mm = current->mm;
@@ -239,7 +239,7 @@ struct phxfs_dev *phxfs_dev_register(const struct phxfs_dev_desc *desc)
 		return ERR_PTR(-ENOMEM);
 	}
 	pdev->index = index;
-	mutex_init(&pdev->lock);
+	init_rwsem(&pdev->remove_sem);
 	mutex_init(&pdev->files_lock);
 	INIT_LIST_HEAD(&pdev->files);
 	pdev->ops = desc->ops;
@@ -292,9 +292,10 @@ void phxfs_dev_unregister(struct phxfs_dev *pdev)
 	struct phxfs_file *pf;
 
 	cdev_device_del(&pdev->cdev, &pdev->dev);
-	mutex_lock(&pdev->lock);
+	/* Waits for MAPs in progress: after this none reaches the provider. */
+	down_write(&pdev->remove_sem);
 	pdev->gone = true;
-	mutex_unlock(&pdev->lock);
+	up_write(&pdev->remove_sem);
 
 	mutex_lock(&pdev->files_lock);
 	list_for_each_entry(pf, &pdev->files, dev_node)

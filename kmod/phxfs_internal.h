@@ -10,6 +10,7 @@
 #include <linux/fs.h>
 #include <linux/memremap.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -78,7 +79,9 @@ struct phxfs_stats {
  * @dev:	the class device behind /dev/phxfs_devN; owns the lifetime
  * @cdev:	the character device
  * @index:	N in phxfs_devN
- * @lock:	protects @gone
+ * @remove_sem: protects @gone; held for reading across a whole MAP, so
+ *		that removal waits for MAPs in progress before the provider
+ *		frees what their pin uses
  * @gone:	the provider removed the device; open files get -ENODEV
  * @files_lock:	protects @files; taken before any file's lock
  * @files:	open files, to revoke their mappings on removal
@@ -96,7 +99,7 @@ struct phxfs_dev {
 	struct device dev;
 	struct cdev cdev;
 	int index;
-	struct mutex lock;	/* protects gone */
+	struct rw_semaphore remove_sem;	/* protects gone */
 	bool gone;
 	struct mutex files_lock;	/* protects files */
 	struct list_head files;

@@ -4,8 +4,9 @@
  * with the struct pages of pinned device memory, so that stock O_DIRECT I/O
  * on its addresses DMAs straight to and from the device.
  *
- * Locking, outermost first: the process's mmap lock, phxfs_file.lock,
- * phxfs_dev.lock. The provider pins before any of them is taken, so that a
+ * Locking, outermost first: phxfs_dev.remove_sem (read, across a MAP), the
+ * process's mmap lock, phxfs_file.lock. The provider pins before the mmap
+ * lock and the file's lock are taken, and its callbacks take neither, so a
  * driver calling back into us from its own locks cannot deadlock with us.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -225,10 +226,6 @@ static long phxfs_map_locked(struct phxfs_file *pf, struct phxfs_mapping *m)
 	    phxfs_pgoff_in_use(pf, vma->vm_pgoff, vma_pages(vma)))
 		return -EINVAL;
 
-	/* Removal sets gone, then revokes each file under its lock. */
-	if (phxfs_dev_gone(pdev))
-		return -ENODEV;
-
 	m->pgoff = vma->vm_pgoff;
 	ret = phxfs_insert_pages(m, vma);
 	if (ret)
@@ -280,9 +277,14 @@ long phxfs_ioc_map(struct phxfs_file *pf, void *arg)
 	m->length = req->length;
 	m->vma_start = req->user_addr;
 
+	/* Removal sets gone, then revokes each file's mappings. */
+	down_read(&pdev->remove_sem);
+	ret = -ENODEV;
+	if (pdev->gone)
+		goto err_unlock;
 	ret = pdev->ops->pin(m);
 	if (ret)
-		goto err_free;
+		goto err_unlock;
 
 	mmap_read_lock(current->mm);
 	mutex_lock(&pf->lock);
@@ -291,6 +293,7 @@ long phxfs_ioc_map(struct phxfs_file *pf, void *arg)
 	mmap_read_unlock(current->mm);
 	if (ret)
 		goto err_unpin;
+	up_read(&pdev->remove_sem);
 
 	req->handle = m->handle;
 	req->map_offset = m->map_offset;
@@ -298,7 +301,8 @@ long phxfs_ioc_map(struct phxfs_file *pf, void *arg)
 
 err_unpin:
 	pdev->ops->unpin(m);
-err_free:
+err_unlock:
+	up_read(&pdev->remove_sem);
 	kfree(m);
 	atomic64_inc(&pdev->stats.errors);
 	return ret;
@@ -392,13 +396,17 @@ void phxfs_mapping_revoke(struct phxfs_mapping *m)
 	inserted = m->inserted;
 	m->revoked = true;
 	spin_unlock(&m->state_lock);
-	if (!first)
-		return;
+	/*
+	 * Every caller zaps and drains, not just the first: a second one (the
+	 * driver's free callback during an unbind) must not return while the
+	 * first still waits for I/O in flight.
+	 */
 	if (inserted) {
 		phxfs_mapping_zap(m);
 		phxfs_mapping_drain(m);
 	}
-	atomic64_inc(&m->pf->pdev->stats.revoked);
+	if (first)
+		atomic64_inc(&m->pf->pdev->stats.revoked);
 }
 
 /**

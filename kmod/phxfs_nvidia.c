@@ -398,7 +398,8 @@ int phxfs_nvidia_init(void)
 		phxfs_nv_put_symbols();
 		if (!phxfs_nv_nr_slots)
 			return 0;
-		pr_err("nvidia_bar is set but nvidia_p2p_get_pages and friends are not loaded: load the NVIDIA driver first\n");
+		/* symbol_get() takes only GPL-only exports since 6.6 (and 6.1.y). */
+		pr_err("nvidia_bar is set but nvidia_p2p_get_pages and friends cannot be resolved: load the NVIDIA driver first (one that exports them GPL-only)\n");
 		return -ENOENT;
 	}
 

@@ -1,0 +1,658 @@
+// SPDX-License-Identifier: MIT
+/*
+ * nvidia_provider - phoenix-fs's nvidia provider in a guest without a GPU.
+ * phxfs_fake_nvidia (tests/vm/nvidia/fake_nv_p2p.c) stands in for the
+ * NVIDIA driver over the ivshmem BAR, so the provider's own code runs: the
+ * driver's symbols looked up at load, the page-table walk, the free callback
+ * (revocation, also under I/O in flight) and the GPU's driver unbinding and
+ * binding again. Bytes are checked in this process's mapping of the BAR
+ * (the "GPU memory") against the disk.
+ *
+ * Loads the modules itself (phxvm --kmod phxfs.ko --no-insmod), so run as
+ * nvidia_provider PATH/phxfs_fake_nvidia.ko.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+
+#include <phxfs/phxfs.h>
+#include <phxfs/phxfs_ioctl.h>
+
+#include "phxtest.h"
+
+#define MIB ((size_t)1 << 20)
+#define GPU_PAGE ((size_t)64 << 10)
+#define FAKE "phxfs_fake_nvidia"
+#define DEV_PATH "/dev/" PHXFS_DEVNAME_PREFIX "0"
+#define CLASS_PATH "/sys/class/phxfs/" PHXFS_DEVNAME_PREFIX "0"
+#define FAKE_DRIVER "/sys/bus/pci/drivers/" FAKE
+
+/* Where each step works: BAR offsets (256 MiB), disk offsets (512 MiB). */
+#define B_BAR (1 * MIB)
+#define B_LEN (8 * MIB)
+#define C_BAR (16 * MIB)
+#define E_BAR (32 * MIB)
+#define E_LEN (4 * MIB)
+#define D_BAR (40 * MIB)
+#define F_BAR (64 * MIB)
+#define F_LEN (64 * MIB)
+#define G_BAR (136 * MIB)
+#define G_LEN (8 * MIB)
+#define G2_BAR (160 * MIB)
+#define DISK_B (8 * MIB)
+#define DISK_W (24 * MIB)
+#define DISK_C (32 * MIB)
+#define DISK_E (40 * MIB)
+#define DISK_EW (48 * MIB)
+#define DISK_F0 (128 * MIB)
+#define DISK_F1 (256 * MIB)
+#define DISK_G (384 * MIB)
+#define DISK_G2 (400 * MIB)
+
+static const char *bdf;
+static uint64_t va_base;
+static unsigned char *bar;
+static size_t bar_size;
+static int nvme = -1;
+/* Host memory: disk contents to compare with, and BAR snapshots. */
+static unsigned char *buf_a, *buf_b, *snap;
+
+static int exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* Wait up to 2 s for @path to (dis)appear. */
+static int wait_exists(const char *path, int want)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+	for (int i = 0; i < 100; i++) {
+		if (exists(path) == want)
+			return 1;
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+/* finit_module: 0 or -1 with errno. */
+static int load_module(const char *ko, const char *args)
+{
+	int fd = open(ko, O_RDONLY | O_CLOEXEC), ret, err;
+
+	if (fd < 0)
+		vmtest_fail("open %s: %s", ko, strerror(errno));
+	ret = (int)syscall(SYS_finit_module, fd, args, 0);
+	err = errno;
+	close(fd);
+	errno = err;
+	return ret;
+}
+
+/* delete_module as rmmod(8) does it: 0 or -1 with errno. */
+static int unload_module(const char *name)
+{
+	return (int)syscall(SYS_delete_module, name, O_NONBLOCK);
+}
+
+/* The CUDA address of BAR offset @off. */
+static void *gpu(size_t off)
+{
+	return (void *)(uintptr_t)(va_base + off);
+}
+
+/* Write @text to @path: 0 or an errno. */
+static int write_file(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return errno;
+	n = write(fd, text, len);
+	if (n < 0)
+		err = errno;
+	else if ((size_t)n != len)
+		err = EIO;
+	close(fd);
+	return err;
+}
+
+static void read_file(const char *path, char *out, size_t size)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f || !fgets(out, (int)size, f))
+		vmtest_fail("read %s: %s", path, strerror(errno));
+	fclose(f);
+}
+
+/* A file of the fake driver's sysfs directory on the PCI device. */
+static void fake_path(char *path, size_t size, const char *name)
+{
+	snprintf(path, size, "/sys/bus/pci/devices/%s/%s", bdf, name);
+}
+
+/* Write @text to the fake's @attr: 0 or an errno. */
+static int fake_write(const char *attr, const char *text)
+{
+	char path[128];
+
+	fake_path(path, sizeof(path), attr);
+	return write_file(path, text);
+}
+
+/* cudaFree() ("free") or cudaMalloc() ("alloc") of BAR [@off, +@len). */
+static void fake_range(const char *attr, size_t off, size_t len)
+{
+	char text[64];
+	int err;
+
+	snprintf(text, sizeof(text), "0x%" PRIx64 " %zu\n", va_base + off, len);
+	err = fake_write(attr, text);
+	if (err)
+		vmtest_fail("writing '%.*s' to %s: %s", (int)strlen(text) - 1,
+			    text, attr, strerror(err));
+}
+
+static long long fake_counter(const char *name)
+{
+	char path[128], line[64];
+
+	fake_path(path, sizeof(path), name);
+	read_file(path, line, sizeof(line));
+	return strtoll(line, NULL, 10);
+}
+
+static void expect_counter(const char *name, long long want, const char *when)
+{
+	long long v = phxtest_counter(name);
+
+	if (v != want)
+		vmtest_fail("%s: phxfs %s is %lld, expected %lld", when, name, v,
+			    want);
+}
+
+static void expect_fake(const char *name, long long want, const char *when)
+{
+	long long v = fake_counter(name);
+
+	if (v != want)
+		vmtest_fail("%s: %s %s is %lld, expected %lld", when, FAKE, name,
+			    v, want);
+}
+
+/* Nothing mapped or pinned, on either side. */
+static void expect_nothing_pinned(const char *when)
+{
+	expect_counter("mappings", 0, when);
+	expect_counter("pinned_bytes", 0, when);
+	expect_fake("pinned", 0, when);
+}
+
+/* O_DIRECT read of the disk into host memory. */
+static void read_disk(void *buf, size_t len, off_t off)
+{
+	ssize_t n = pread(nvme, buf, len, off);
+
+	if (n != (ssize_t)len)
+		vmtest_fail("pread of %zu bytes at %lld into host memory: %zd (%s)",
+			    len, (long long)off, n, strerror(errno));
+}
+
+/* O_DIRECT read of the disk through a target address: must be whole. */
+static void read_into(void *target, size_t len, off_t off, const char *what)
+{
+	ssize_t n = pread(nvme, target, len, off);
+
+	if (n != (ssize_t)len)
+		vmtest_fail("%s: pread of %zu bytes at %lld: %zd (%s)", what, len,
+			    (long long)off, n, strerror(errno));
+}
+
+static void expect_bar(size_t off, const unsigned char *want, size_t len,
+		       const char *what)
+{
+	for (size_t i = 0; i < len; i++)
+		if (bar[off + i] != want[i])
+			vmtest_fail("%s: BAR byte %#zx is %#04x, expected %#04x",
+				    what, off + i, bar[off + i], want[i]);
+}
+
+static void expect_fill(size_t off, unsigned char c, size_t len,
+			const char *what)
+{
+	for (size_t i = 0; i < len; i++)
+		if (bar[off + i] != c)
+			vmtest_fail("%s: BAR byte %#zx is %#04x, expected %#04x (untouched)",
+				    what, off + i, bar[off + i], c);
+}
+
+static void expect_efault(ssize_t n, const char *what)
+{
+	if (n != -1 || errno != EFAULT)
+		vmtest_fail("%s: returned %zd, errno %s, expected -1 EFAULT", what,
+			    n, n < 0 ? strerrorname_np(errno) : "none");
+}
+
+/* Without the driver, phxfs must refuse nvidia_bar: the lookup is real. */
+static void load_without_driver(const char *kmod, const char *args)
+{
+	errno = 0;
+	if (load_module(kmod, args) == 0)
+		vmtest_fail("phxfs loaded with '%s' but no NVIDIA driver", args);
+	if (errno != ENOENT)
+		vmtest_fail("loading phxfs '%s' without the driver: %s, expected ENOENT",
+			    args, strerror(errno));
+	vmtest_note("without the driver: phxfs '%s' refused (ENOENT): nvidia_p2p_* not found",
+		    args);
+}
+
+static void load_both(const char *fake_ko, const char *kmod, const char *args)
+{
+	char path[256], line[64];
+
+	if (load_module(fake_ko, ""))
+		vmtest_fail("loading %s: %s", fake_ko, strerror(errno));
+	snprintf(path, sizeof(path), FAKE_DRIVER "/%s", bdf);
+	if (!exists(path))
+		vmtest_fail("%s did not bind %s", FAKE, bdf);
+	read_file("/sys/module/" FAKE "/parameters/va_base", line, sizeof(line));
+	va_base = strtoull(line, NULL, 0);
+	if (!va_base || va_base % GPU_PAGE)
+		vmtest_fail("va_base '%s' is not a 64 KiB aligned address", line);
+	vmtest_note("%s bound %s: BAR %s is GPU memory at CUDA address %#" PRIx64,
+		    FAKE, bdf, vmtest_env("PHXVM_BAR_INDEX"), va_base);
+
+	if (load_module(kmod, args))
+		vmtest_fail("loading phxfs '%s': %s", args, strerror(errno));
+	vmtest_note("phxfs loaded with '%s'", args);
+}
+
+/* a. The device node, its provider and its granule. */
+static void step_device(void)
+{
+	struct phxfs_dev_info info = { 0 };
+	char line[64];
+	int fd;
+
+	if (!wait_exists(DEV_PATH, 1))
+		vmtest_fail("%s did not appear", DEV_PATH);
+	read_file(CLASS_PATH "/provider", line, sizeof(line));
+	if (strcmp(line, "nvidia\n"))
+		vmtest_fail("%s/provider says '%s', expected nvidia", CLASS_PATH,
+			    line);
+	fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		vmtest_fail("open %s: %s", DEV_PATH, strerror(errno));
+	if (ioctl(fd, PHXFS_IOC_DEV_INFO, &info))
+		vmtest_fail("PHXFS_IOC_DEV_INFO: %s", strerror(errno));
+	close(fd);
+	if (info.provider != PHXFS_PROVIDER_NVIDIA || info.page_shift != 16 ||
+	    info.mem_size != bar_size || strcmp(info.name, bdf))
+		vmtest_fail("DEV_INFO: provider %u page_shift %u mem_size %" PRIu64
+			    " name '%s', expected %u, 16, %zu, '%s'", info.provider,
+			    info.page_shift, (uint64_t)info.mem_size, info.name,
+			    PHXFS_PROVIDER_NVIDIA, bar_size, bdf);
+	vmtest_note("a. %s: provider nvidia, DEV_INFO page_shift 16, %zu MiB, '%s'",
+		    DEV_PATH, bar_size >> 20, info.name);
+}
+
+/* b. Disk to GPU memory and back, through CUDA addresses. */
+static void step_read_write(void)
+{
+	void *t;
+
+	memset(bar + B_BAR - GPU_PAGE, 0x5a, B_LEN + 2 * GPU_PAGE);
+	PHXTEST_OK(phxfs_regmem(0, gpu(B_BAR), B_LEN, &t));
+	if ((uintptr_t)t % 4096)
+		vmtest_fail("GPU page aligned memory got target %p", t);
+	expect_counter("mappings", 1, "8 MiB registered");
+	expect_counter("pinned_bytes", B_LEN, "8 MiB registered");
+	expect_fake("pinned", 1, "8 MiB registered");
+
+	read_into(t, B_LEN, DISK_B, "8 MiB into GPU memory");
+	read_disk(buf_a, B_LEN, DISK_B);
+	expect_bar(B_BAR, buf_a, B_LEN, "8 MiB read into GPU memory");
+	expect_fill(B_BAR - GPU_PAGE, 0x5a, GPU_PAGE, "before the 8 MiB");
+	expect_fill(B_BAR + B_LEN, 0x5a, GPU_PAGE, "after the 8 MiB");
+	vmtest_note("b. regmem(va_base + 1 MiB, 8 MiB); 8 MiB O_DIRECT pread: the disk's bytes at BAR offset 1 MiB");
+
+	if (pwrite(nvme, (char *)t + MIB, 2 * MIB, DISK_W) != (ssize_t)(2 * MIB))
+		vmtest_fail("2 MiB pwrite from GPU memory: %s", strerror(errno));
+	read_disk(buf_a, 2 * MIB, DISK_W);
+	expect_bar(B_BAR + MIB, buf_a, 2 * MIB, "2 MiB written from GPU memory");
+	vmtest_note("b. 2 MiB O_DIRECT pwrite from target + 1 MiB: read back, same as the BAR");
+	PHXTEST_OK(phxfs_deregmem(0, gpu(B_BAR), B_LEN));
+	expect_nothing_pinned("after deregmem of the 8 MiB");
+}
+
+/* c. A range inside one GPU page pins that whole page. */
+static void step_widen(void)
+{
+	void *t;
+
+	memset(bar + C_BAR, 0x5a, GPU_PAGE);
+	PHXTEST_OK(phxfs_regmem(0, gpu(C_BAR + 4096), 8192, &t));
+	expect_fake("pinned", 1, "8 KiB registered");
+	expect_counter("pinned_bytes", 8192, "8 KiB registered");
+	read_into(t, 4096, DISK_C, "4 KiB into a widened range");
+	read_disk(buf_a, 4096, DISK_C);
+	expect_bar(C_BAR + 4096, buf_a, 4096, "4 KiB read");
+	expect_fill(C_BAR, 0x5a, 4096, "before the 4 KiB");
+	expect_fill(C_BAR + 8192, 0x5a, GPU_PAGE - 8192, "after the 4 KiB");
+	PHXTEST_OK(phxfs_deregmem(0, gpu(C_BAR + 4096), 8192));
+	expect_nothing_pinned("after deregmem of the 8 KiB");
+	vmtest_note("c. regmem(va_base + 16 MiB + 4 KiB, 8 KiB): 4 KiB pread landed at BAR offset 16 MiB + 4 KiB, bytes around untouched");
+}
+
+/* Bad input to the fake's free and alloc: EINVAL, and nothing changes. */
+static void expect_fake_einval(const char *text)
+{
+	static const char *const attrs[] = { "free", "alloc" };
+	int err;
+
+	for (int i = 0; i < 2; i++) {
+		err = fake_write(attrs[i], text);
+		if (err != EINVAL)
+			vmtest_fail("%s '%s': %s, expected EINVAL", attrs[i], text,
+				    err ? strerror(err) : "accepted");
+	}
+}
+
+static void expect_fake_range_einval(uint64_t va, long long len)
+{
+	char text[64];
+
+	snprintf(text, sizeof(text), "%#" PRIx64 " %lld", va, len);
+	expect_fake_einval(text);
+}
+
+/* d. What the driver will not pin, and bad input to the fake itself. */
+static void step_errors(void)
+{
+	long long errors = phxtest_counter("errors");
+	void *host = malloc(MIB), *t;
+
+	if (!host)
+		vmtest_fail("malloc");
+	PHXTEST_EXPECT_ERR(phxfs_regmem(0, host, 65536, &t), EINVAL);
+	PHXTEST_EXPECT_ERR(phxfs_regmem(0, gpu(bar_size), GPU_PAGE, &t),
+			   EINVAL);
+	PHXTEST_EXPECT_ERR(phxfs_regmem(0, gpu(bar_size - GPU_PAGE),
+					2 * GPU_PAGE, &t), EINVAL);
+	fake_range("free", D_BAR, MIB);
+	PHXTEST_EXPECT_ERR(phxfs_regmem(0, gpu(D_BAR + 4096), 4096, &t),
+			   EINVAL);
+	expect_counter("errors", errors + 4, "after 4 refused regmem");
+	expect_nothing_pinned("after 4 refused regmem");
+	vmtest_note("d. host memory, past the BAR, across its end, freed memory: EINVAL; errors %lld -> %lld",
+		    errors, errors + 4);
+
+	expect_fake_einval("garbage\n");
+	expect_fake_einval("4096\n");
+	expect_fake_einval("1 2 3\n");
+	expect_fake_einval("0x100000000000 -65536\n");
+	expect_fake_einval("00000000000000000000000000000000000000000000 65536\n");
+	expect_fake_range_einval(va_base + 4096, GPU_PAGE);
+	expect_fake_range_einval(va_base, 4096);
+	expect_fake_range_einval(va_base, 0);
+	expect_fake_range_einval(va_base - GPU_PAGE, 2 * GPU_PAGE);
+	expect_fake_range_einval(va_base + bar_size, GPU_PAGE);
+	expect_fake_range_einval(va_base + bar_size - GPU_PAGE, 2 * GPU_PAGE);
+	expect_fake_range_einval(UINT64_MAX - GPU_PAGE + 1, GPU_PAGE);
+	fake_range("alloc", D_BAR, MIB);
+	PHXTEST_OK(phxfs_regmem(0, gpu(D_BAR + 4096), 4096, &t));
+	PHXTEST_OK(phxfs_deregmem(0, gpu(D_BAR + 4096), 4096));
+	expect_fake("callbacks", 0, "after freeing memory nobody pinned");
+	expect_nothing_pinned("after alloc, regmem, deregmem");
+	free(host);
+	vmtest_note("d. %s refuses bad free/alloc input (EINVAL); alloc makes freed memory pinnable again",
+		    FAKE);
+}
+
+/* e. The application frees memory that is still registered. */
+static void step_revoke(void)
+{
+	void *t;
+
+	PHXTEST_OK(phxfs_regmem(0, gpu(E_BAR), E_LEN, &t));
+	expect_fake("pinned", 1, "4 MiB registered");
+	fake_range("free", E_BAR, E_LEN);
+	expect_counter("revoked", 1, "after free of a registered range");
+	expect_fake("callbacks", 1, "after free of a registered range");
+	expect_fake("pinned", 0, "after free of a registered range");
+	vmtest_note("e. free of a registered 4 MiB: free callback ran, phxfs revoked 1, nothing pinned");
+
+	memset(bar + E_BAR, 0x3c, E_LEN);
+	errno = 0;
+	expect_efault(pread(nvme, t, E_LEN, DISK_E), "pread after free");
+	errno = 0;
+	expect_efault(pwrite(nvme, t, 4096, DISK_EW), "pwrite after free");
+	expect_fill(E_BAR, 0x3c, E_LEN, "freed GPU memory after a refused pread");
+	PHXTEST_OK(phxfs_deregmem(0, gpu(E_BAR), E_LEN));
+	expect_nothing_pinned("after deregmem of the revoked range");
+	fake_range("alloc", E_BAR, E_LEN);
+	vmtest_note("e. pread/pwrite on it: EFAULT, no BAR byte changed; deregmem 0; counters back to 0");
+}
+
+/**
+ * struct reader - the thread that keeps DMA going during a revocation
+ * @target:	where it reads to
+ * @done:	whole 64 MiB reads completed
+ * @shorts:	short reads (the revocation cut one)
+ * @err:	errno of the read that failed; 0 if one returned 0
+ */
+struct reader {
+	void *target;
+	atomic_int done;
+	int shorts;
+	int err;
+};
+
+static void *reader(void *arg)
+{
+	struct reader *r = arg;
+
+	for (unsigned int i = 0;; i++) {
+		ssize_t n = pread(nvme, r->target, F_LEN,
+				  i % 2 ? DISK_F1 : DISK_F0);
+
+		if (n <= 0) {
+			r->err = n ? errno : 0;
+			return NULL;
+		}
+		if (n != (ssize_t)F_LEN)
+			r->shorts++;
+		else
+			atomic_fetch_add(&r->done, 1);
+	}
+}
+
+/* Every 4 KiB of the snapshot is the same block of one of the two regions. */
+static void expect_from_disk(int round)
+{
+	for (size_t off = 0; off < F_LEN; off += 4096)
+		if (memcmp(snap + off, buf_a + off, 4096) &&
+		    memcmp(snap + off, buf_b + off, 4096))
+			vmtest_fail("round %d: BAR offset %#zx holds bytes of neither disk region",
+				    round, F_BAR + off);
+}
+
+/* f. Revoke while a read DMAs into the memory: nothing lands afterwards. */
+static void step_revoke_under_io(void)
+{
+	struct timespec ms = { 0, 1000 * 1000 };
+
+	read_disk(buf_a, F_LEN, DISK_F0);
+	read_disk(buf_b, F_LEN, DISK_F1);
+	if (!memcmp(buf_a, buf_b, F_LEN))
+		vmtest_fail("the two disk regions are the same");
+
+	for (int round = 1; round <= 3; round++) {
+		long long revoked = phxtest_counter("revoked");
+		long long callbacks = fake_counter("callbacks");
+		struct reader r = { .done = 0 };
+		pthread_t th;
+		int done_at_free;
+
+		PHXTEST_OK(phxfs_regmem(0, gpu(F_BAR), F_LEN, &r.target));
+		if (pthread_create(&th, NULL, reader, &r))
+			vmtest_fail("pthread_create");
+		while (atomic_load(&r.done) < round)
+			nanosleep(&ms, NULL);
+		fake_range("free", F_BAR, F_LEN);
+		/* From here on no DMA may reach the memory. */
+		memcpy(snap, bar + F_BAR, F_LEN);
+		done_at_free = atomic_load(&r.done);
+		pthread_join(th, NULL);
+		if (r.err != EFAULT)
+			vmtest_fail("round %d: the reader stopped with %s, expected EFAULT",
+				    round, r.err ? strerrorname_np(r.err) : "a read of 0 bytes");
+		sleep(1);
+		for (size_t i = 0; i < F_LEN; i++)
+			if (bar[F_BAR + i] != snap[i])
+				vmtest_fail("round %d: BAR byte %#zx changed from %#04x to %#04x after free returned",
+					    round, F_BAR + i, snap[i],
+					    bar[F_BAR + i]);
+		expect_from_disk(round);
+		expect_counter("revoked", revoked + 1, "after free under I/O");
+		expect_fake("callbacks", callbacks + 1, "after free under I/O");
+		PHXTEST_OK(phxfs_deregmem(0, gpu(F_BAR), F_LEN));
+		expect_nothing_pinned("after deregmem of the range freed under I/O");
+		vmtest_note("f. round %d: free after %d whole 64 MiB reads (%d when it returned), %d short read%s, then EFAULT; BAR unchanged 1 s later",
+			    round, round, done_at_free, r.shorts,
+			    r.shorts == 1 ? "" : "s");
+		fake_range("alloc", F_BAR, F_LEN);
+	}
+}
+
+/* g. The GPU's driver unbinds under a live mapping, then binds again. */
+static void step_unbind(void)
+{
+	long long callbacks = fake_counter("callbacks");
+	char line[64];
+	void *t;
+	int err;
+
+	PHXTEST_OK(phxfs_regmem(0, gpu(G_BAR), G_LEN, &t));
+	read_into(t, MIB, DISK_G, "1 MiB before unbind");
+	memset(bar + G_BAR, 0x77, G_LEN);
+
+	err = write_file(FAKE_DRIVER "/unbind", bdf);
+	if (err)
+		vmtest_fail("unbind %s from %s: %s", bdf, FAKE, strerror(err));
+	if (!wait_exists(DEV_PATH, 0) || exists(CLASS_PATH))
+		vmtest_fail("%s still there after the GPU's driver unbound", DEV_PATH);
+	errno = 0;
+	expect_efault(pread(nvme, t, MIB, DISK_G), "pread after unbind");
+	/* The file is still open: MAP must stop before the provider's pin. */
+	PHXTEST_EXPECT_ERR(phxfs_regmem(0, gpu(G_BAR + G_LEN), GPU_PAGE, &t),
+			   ENODEV);
+	PHXTEST_OK(phxfs_close(0));
+	vmtest_note("g. unbind of %s with 8 MiB registered: %s gone, pread EFAULT, regmem ENODEV, phxfs_close 0",
+		    FAKE, DEV_PATH);
+
+	err = write_file(FAKE_DRIVER "/bind", bdf);
+	if (err)
+		vmtest_fail("bind %s to %s: %s", bdf, FAKE, strerror(err));
+	if (!wait_exists(DEV_PATH, 1))
+		vmtest_fail("%s did not come back after bind", DEV_PATH);
+	read_file(CLASS_PATH "/provider", line, sizeof(line));
+	if (strcmp(line, "nvidia\n"))
+		vmtest_fail("provider '%s' after bind", line);
+	/* phxfs let go in the unbind notifier, before the driver's remove(). */
+	expect_fake("callbacks", callbacks, "after unbind and bind");
+	expect_fake("pinned", 0, "after unbind and bind");
+	expect_fill(G_BAR, 0x77, G_LEN, "GPU memory after the pread refused while unbound");
+
+	PHXTEST_OK(phxfs_open(0));
+	PHXTEST_OK(phxfs_regmem(0, gpu(G2_BAR), MIB, &t));
+	read_into(t, MIB, DISK_G2, "1 MiB after bind");
+	read_disk(buf_a, MIB, DISK_G2);
+	expect_bar(G2_BAR, buf_a, MIB, "1 MiB read after bind");
+	vmtest_note("g. bind again: %s back, open + regmem + 1 MiB pread correct", DEV_PATH);
+}
+
+/* h. Everything let go; the modules unload, in order only. */
+static void step_cleanup(void)
+{
+	char line[64];
+
+	PHXTEST_OK(phxfs_deregmem(0, gpu(G2_BAR), MIB));
+	PHXTEST_OK(phxfs_close(0));
+	expect_nothing_pinned("after the last deregmem and close");
+	vmtest_note("h. deregmem, close: mappings 0, pinned_bytes 0, %s pinned 0",
+		    FAKE);
+
+	read_file("/sys/module/" FAKE "/refcnt", line, sizeof(line));
+	line[strcspn(line, "\n")] = '\0';
+	errno = 0;
+	if (unload_module(FAKE) == 0)
+		vmtest_fail("%s unloaded while phxfs holds its symbols", FAKE);
+	if (errno != EAGAIN && errno != EBUSY)
+		vmtest_fail("rmmod %s while phxfs is loaded: %s, expected EAGAIN or EBUSY",
+			    FAKE, strerror(errno));
+	vmtest_note("h. rmmod %s while phxfs is loaded: refused (%s, refcnt %s)",
+		    FAKE, strerrorname_np(errno), line);
+
+	if (unload_module("phxfs"))
+		vmtest_fail("rmmod phxfs: %s", strerror(errno));
+	if (!wait_exists(DEV_PATH, 0) || exists("/sys/module/phxfs"))
+		vmtest_fail("phxfs or %s still there after rmmod", DEV_PATH);
+	if (unload_module(FAKE))
+		vmtest_fail("rmmod %s after phxfs: %s", FAKE, strerror(errno));
+	if (exists("/sys/module/" FAKE))
+		vmtest_fail("/sys/module/%s still there after rmmod", FAKE);
+	vmtest_note("h. rmmod phxfs, then rmmod %s: both unloaded", FAKE);
+}
+
+int main(int argc, char **argv)
+{
+	const char *kmod = vmtest_env("PHXVM_KMOD");
+	char args[128];
+
+	vmtest_name = "nvidia_provider";
+	if (argc != 2)
+		vmtest_fail("usage: nvidia_provider PATH/%s.ko (under phxvm --kmod phxfs.ko --no-insmod)",
+			    FAKE);
+	bdf = vmtest_env("PHXVM_BAR_BDF");
+	if (exists("/sys/module/phxfs") || exists("/sys/module/" FAKE))
+		vmtest_fail("phxfs or %s is loaded already: run with phxvm --no-insmod",
+			    FAKE);
+	buf_a = aligned_alloc(4096, F_LEN);
+	buf_b = aligned_alloc(4096, F_LEN);
+	snap = malloc(F_LEN);
+	if (!buf_a || !buf_b || !snap)
+		vmtest_fail("out of memory");
+	nvme = open(vmtest_env("PHXVM_NVME"), O_RDWR | O_DIRECT | O_CLOEXEC);
+	if (nvme < 0)
+		vmtest_fail("open %s: %s", vmtest_env("PHXVM_NVME"), strerror(errno));
+
+	snprintf(args, sizeof(args), "nvidia_bar=%s/%s", bdf,
+		 vmtest_env("PHXVM_BAR_INDEX"));
+	load_without_driver(kmod, args);
+	load_both(argv[1], kmod, args);
+	bar = phxtest_map_bar(&bar_size);
+	if (bar_size < 256 * MIB)
+		vmtest_fail("BAR of %zu MiB: this test needs 256 MiB", bar_size >> 20);
+
+	step_device();
+	PHXTEST_OK(phxfs_open(0));
+	step_read_write();
+	step_widen();
+	step_errors();
+	step_revoke();
+	step_revoke_under_io();
+	step_unbind();
+	step_cleanup();
+	vmtest_note("PASS");
+	return 0;
+}
