@@ -12,6 +12,15 @@ function(phxfs_add_test name source labels)
                        SKIP_RETURN_CODE 77)
 endfunction()
 
+# phxfs_add_test_run(<name> <target> <labels> ENV <var=value>...): one more
+# run of a test program, under its own environment.
+function(phxfs_add_test_run name target labels)
+  cmake_parse_arguments(PARSE_ARGV 3 arg "" "" "ENV")
+  add_test(NAME ${name} COMMAND ${target})
+  set_tests_properties(${name} PROPERTIES LABELS "${labels}" TIMEOUT 60
+                       SKIP_RETURN_CODE 77 ENVIRONMENT "${arg_ENV}")
+endfunction()
+
 # Open MPI refuses root unless told, and must not look for networks in a
 # container or a VM: shared memory within the node is all the tests need.
 set(PHXFS_MPIEXEC_ENV

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * The seed API: the per-process device table and registration of device
- * memory through the phoenix-fs ioctl ABI.
+ * memory through the phoenix-fs ioctl ABI; devices opened without the
+ * module (compat mode) for the I/O calls.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
@@ -16,6 +18,9 @@
 #include <phxfs/phxfs.h>
 #include <phxfs/phxfs_ioctl.h>
 
+#include "device.h"
+#include "knobs.h"
+#include "memops.h"
 #include "regmap.h"
 
 /* The module numbers devices below this too. */
@@ -24,7 +29,8 @@
 struct phxfs_device {
 	pthread_mutex_t lock;
 	int refs;		/* phxfs_open() count; 0: closed */
-	int fd;
+	int mode;		/* enum phxfs_mode */
+	int fd;			/* the device node; -1 in compat mode */
 	size_t granule;		/* the provider pins in these units */
 	off_t next_offset;	/* each mmap its own offsets: see kmod */
 	struct phxfs_regmap regs;
@@ -105,16 +111,54 @@ err_close:
 	return err;
 }
 
+/* Whether the module is loaded, whatever devices it has. */
+static bool module_loaded(void)
+{
+	return access("/sys/module/phxfs", F_OK) == 0;
+}
+
+/* Compat mode: @id is a CUDA device ordinal, where CUDA can tell. */
+static int open_compat(int id, struct phxfs_device *dev)
+{
+	int count = phxfs_mem_ops()->device_count();
+
+	if (count >= 0 && id >= count)
+		return ENODEV;
+	dev->fd = -1;
+	dev->mode = PHXFS_MODE_COMPAT;
+	return 0;
+}
+
+static int open_device(int id, struct phxfs_device *dev,
+		       enum phxfs_compat compat)
+{
+	int err;
+
+	if (compat == PHXFS_COMPAT_ON)
+		return open_compat(id, dev);
+	err = open_node(id, dev);
+	if (!err)
+		dev->mode = PHXFS_MODE_DIRECT;
+	else if (err == ENODEV && compat == PHXFS_COMPAT_AUTO &&
+		 !module_loaded())
+		err = open_compat(id, dev);
+	return err;
+}
+
 int phxfs_open(int device_id)
 {
 	struct phxfs_device *dev = device_slot(device_id);
+	const struct phxfs_knobs *knobs;
 	int err;
 
 	if (!dev)
 		return -1;
+	knobs = phxfs_knobs();
+	if (!knobs)
+		return -1;
 	pthread_mutex_lock(&dev->lock);
 	if (!dev->refs) {
-		err = open_node(device_id, dev);
+		err = open_device(device_id, dev, knobs->compat);
 		if (err)
 			return fail(dev, err);
 	}
@@ -140,7 +184,7 @@ int phxfs_close(int device_id)
 
 	if (!dev)
 		return -1;
-	if (--dev->refs == 0) {
+	if (--dev->refs == 0 && dev->mode == PHXFS_MODE_DIRECT) {
 		for (size_t i = 0; i < dev->regs.count; i++)
 			unmap_reg(dev, &dev->regs.regs[i]);
 		phxfs_regmap_free(&dev->regs);
@@ -169,6 +213,8 @@ int phxfs_regmem(int device_id, const void *addr, size_t len,
 	dev = lock_open_device(device_id);
 	if (!dev)
 		return -1;
+	if (dev->mode == PHXFS_MODE_COMPAT)
+		return fail(dev, EOPNOTSUPP);
 	if (phxfs_regmap_overlaps(&dev->regs, start, len))
 		return fail(dev, EINVAL);
 
@@ -227,6 +273,31 @@ int phxfs_deregmem(int device_id, const void *addr, size_t len)
 	phxfs_regmap_remove(&dev->regs, reg);
 	if (err)
 		return fail(dev, err);
+	pthread_mutex_unlock(&dev->lock);
+	return 0;
+}
+
+int phxfs_mode(int device_id)
+{
+	struct phxfs_device *dev = lock_open_device(device_id);
+	int mode;
+
+	if (!dev)
+		return -1;
+	mode = dev->mode;
+	pthread_mutex_unlock(&dev->lock);
+	return mode;
+}
+
+int phxfs_device_target(int id, uintptr_t addr, size_t len, void **target)
+{
+	struct phxfs_device *dev = lock_open_device(id);
+	struct phxfs_reg *reg;
+
+	if (!dev)
+		return -1;
+	reg = phxfs_regmap_find(&dev->regs, addr, len);
+	*target = reg ? (char *)reg->target + (addr - reg->dev_addr) : NULL;
 	pthread_mutex_unlock(&dev->lock);
 	return 0;
 }

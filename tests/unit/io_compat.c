@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The compat path without a GPU: phxfs_read() and phxfs_write() with
+ * buffers in a fake device (fakedev.c) whose copies run at once or only at
+ * the stream's sync. Every byte is checked against the file (reads) or a
+ * model of it (writes), for buffered and O_DIRECT descriptors, unaligned
+ * heads and tails, the end of the file, two contexts, concurrent callers;
+ * and injected copy and sync failures must fail the request, leave nothing
+ * in flight and spoil nothing after. The two bounce buffers must alternate
+ * and be allocated once per thread. CTest runs it with the default knobs
+ * and with tiny ones.
+ */
+#define _GNU_SOURCE
+#include "iotest.h"
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+
+#include <phxfs/phxfs.h>
+
+#include "fakedev.h"
+#include "file.h"
+#include "knobs.h"
+#include "memops.h"
+
+#define KIB ((size_t)1 << 10)
+#define MIB ((size_t)1 << 20)
+#define FILE_SIZE (64 * MIB + 12345)
+#define SPAN (72 * MIB)		/* fake memory per context */
+#define GUARD 64
+#define DEV 0
+#define CALLERS 4
+
+static const struct phxfs_knobs *knobs;
+static bool concurrent_callers;	/* others' copies may be in flight */
+
+/* Pieces of a request, as io.c splits it (1 if it runs in the caller). */
+static size_t pieces(uint64_t off, size_t len, size_t align)
+{
+	uint64_t base = off - off % align;
+	size_t chunk = knobs->chunk_size - knobs->chunk_size % align;
+
+	if (len <= knobs->small_io)
+		return 1;
+	return (size_t)((off + len - base + chunk - 1) / chunk);
+}
+
+static void guard_check(const unsigned char *p, size_t len, const char *what)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] != 0xEE) {
+			CHECK(0, "%s: byte %zu outside the buffer written",
+			      what, i);
+			return;
+		}
+}
+
+struct read_case {
+	int fd;
+	const char *kind;
+	int ctx;
+	size_t dev_off;		/* where in the context's memory */
+	uint64_t off;
+	size_t len;
+};
+
+static void check_read(const struct read_case *c)
+{
+	size_t expect = c->off >= FILE_SIZE ? 0 :
+			c->len < FILE_SIZE - c->off ? c->len :
+						      FILE_SIZE - c->off;
+	char *dev = fakedev_addr(c->ctx, c->dev_off);
+	unsigned char *back = fakedev_backing(dev);
+	char what[160];
+	long long bad;
+	ssize_t got;
+
+	snprintf(what, sizeof(what), "%s read %zu at %llu into ctx %d +%zu",
+		 c->kind, c->len, (unsigned long long)c->off, c->ctx,
+		 c->dev_off);
+	memset(back - GUARD, 0xEE, c->len + 2 * GUARD);
+	/* The buffer's start and an offset into it, as the API allows. */
+	got = phxfs_read(c->fd, DEV, dev - 5, 5, c->len, (off_t)c->off);
+	CHECK(got == (ssize_t)expect, "%s: %zd (%s), expected %zu", what, got,
+	      got < 0 ? strerror(errno) : "ok", expect);
+	if (got == (ssize_t)expect) {
+		bad = iotest_mismatch(back, expect, 1, c->off);
+		CHECK(bad < 0, "%s: byte %lld wrong", what, bad);
+	}
+	guard_check(back - GUARD, GUARD, what);
+	guard_check(back + c->len, GUARD, what);
+	CHECK(concurrent_callers || !fakedev_stats.in_flight,
+	      "%s: copies left in flight", what);
+}
+
+static void reads(int fd, const char *kind)
+{
+	static const size_t sizes[] = { 1, 511, 4096, 4097, MIB - 1, MIB + 1,
+					3 * MIB + 777, 9 * MIB };
+	static const uint64_t offs[] = { 0, 1, 4095, 4096, 12345 };
+
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
+		for (size_t o = 0; o < sizeof(offs) / sizeof(offs[0]); o++)
+			check_read(&(struct read_case){
+				fd, kind, (int)(s + o) % 2, GUARD + o * 3,
+				offs[o], sizes[s] });
+	check_read(&(struct read_case){ fd, kind, 0, GUARD, 0, FILE_SIZE });
+	check_read(&(struct read_case){ fd, kind, 1, GUARD + 1, 4097,
+					33 * MIB + 4095 });
+	check_read(&(struct read_case){ fd, kind, 0, GUARD, FILE_SIZE - 100,
+					1000 });
+	check_read(&(struct read_case){ fd, kind, 1, GUARD + 3,
+					FILE_SIZE - 20 * MIB - 3, 40 * MIB });
+	check_read(&(struct read_case){ fd, kind, 0, GUARD, FILE_SIZE,
+					4096 });
+	check_read(&(struct read_case){ fd, kind, 1, GUARD, FILE_SIZE + 1,
+					20 * MIB });
+}
+
+struct model {
+	unsigned char *bytes;
+	size_t size;
+};
+
+/* The file against the model over [from, to), and its size. */
+static void check_file(int fd, const struct model *m, uint64_t from,
+		       uint64_t to, const char *what)
+{
+	unsigned char *buf;
+	struct stat st;
+
+	CHECK(!fstat(fd, &st) && (size_t)st.st_size == m->size,
+	      "%s: file size %lld, expected %zu", what, (long long)st.st_size,
+	      m->size);
+	if (to > m->size)
+		to = m->size;
+	if (from >= to)
+		return;
+	buf = malloc(to - from);
+	CHECK(buf && pread(fd, buf, to - from, (off_t)from) ==
+			     (ssize_t)(to - from), "%s: pread back", what);
+	for (uint64_t i = from; buf && i < to; i++)
+		if (buf[i - from] != m->bytes[i]) {
+			CHECK(0, "%s: byte at %llu is %#x, expected %#x", what,
+			      (unsigned long long)i, buf[i - from],
+			      m->bytes[i]);
+			break;
+		}
+	free(buf);
+}
+
+static void check_write(int fd, int check_fd, struct model *m,
+			const char *kind, int ctx, uint64_t seed, uint64_t off,
+			size_t len)
+{
+	char *dev = fakedev_addr(ctx, GUARD + seed % 7);
+	unsigned char *back = fakedev_backing(dev);
+	char what[160];
+	ssize_t got;
+
+	snprintf(what, sizeof(what), "%s write %zu at %llu from ctx %d",
+		 kind, len, (unsigned long long)off, ctx);
+	iotest_fill(back, len, seed, off);
+	got = phxfs_write(fd, DEV, dev, 0, len, (off_t)off);
+	CHECK(got == (ssize_t)len, "%s: %zd (%s)", what, got,
+	      got < 0 ? strerror(errno) : "short");
+	if (off > m->size)
+		memset(m->bytes + m->size, 0, off - m->size);
+	memcpy(m->bytes + off, back, len);
+	if (off + len > m->size)
+		m->size = off + len;
+	check_file(check_fd, m, off > 8192 ? off - 8192 : 0, off + len + 8192,
+		   what);
+	CHECK(!fakedev_stats.in_flight, "%s: copies left in flight", what);
+}
+
+static void writes(int fd, int check_fd, struct model *m, const char *kind)
+{
+	uint64_t seed = 100;
+
+	check_write(fd, check_fd, m, kind, 0, seed++, 4097, 1);
+	check_write(fd, check_fd, m, kind, 1, seed++, 513, 511);
+	check_write(fd, check_fd, m, kind, 0, seed++, 4096, 8192);
+	check_write(fd, check_fd, m, kind, 1, seed++, 4095, 3 * MIB + 2);
+	check_write(fd, check_fd, m, kind, 0, seed++, 3, 17 * MIB + 5);
+	check_write(fd, check_fd, m, kind, 1, seed++, m->size - 100, 5000);
+	check_write(fd, check_fd, m, kind, 0, seed++, m->size + 10000, 3001);
+	check_write(fd, check_fd, m, kind, 1, seed++, 7, 40 * MIB + 1);
+}
+
+/* The bounce buffers alternate: a repeat only where a piece starts. */
+static void double_buffering(int fd, const char *kind, size_t align)
+{
+	uint64_t off = 4097;
+	size_t len = 24 * MIB + 3;
+	int copies = fakedev_stats.copies, repeats = fakedev_stats.same_bounce;
+
+	check_read(&(struct read_case){ fd, kind, 0, GUARD, off, len });
+	copies = fakedev_stats.copies - copies;
+	repeats = fakedev_stats.same_bounce - repeats;
+	CHECK(copies > (int)pieces(off, len, align) &&
+	      repeats <= (int)pieces(off, len, align),
+	      "%s: %d copies, %d from the bounce of the one before, %zu pieces",
+	      kind, copies, repeats, pieces(off, len, align));
+}
+
+/* Injected failures fail the request, and the next one is whole. */
+static void failures_injected(int fd, int wfd, int check_fd, struct model *m,
+			      const char *kind)
+{
+	char *dev = fakedev_addr(0, GUARD);
+
+	fakedev_fail_copy(3);
+	CHECK_ERR(phxfs_read(fd, DEV, dev, 0, 9 * MIB, 5), EIO);
+	fakedev_fail_copy(0);
+	CHECK(!fakedev_stats.in_flight, "%s: copies in flight after a failure",
+	      kind);
+	check_read(&(struct read_case){ fd, kind, 0, GUARD, 5, 9 * MIB });
+
+	fakedev_fail_sync(2);
+	CHECK_ERR(phxfs_write(wfd, DEV, dev, 0, 5 * MIB, 4096), EIO);
+	fakedev_fail_sync(0);
+	CHECK(!fakedev_stats.in_flight, "%s: copies in flight after a failure",
+	      kind);
+	/* What the failed write left is unknown: write it whole, check. */
+	check_write(wfd, check_fd, m, kind, 0, 999, 4096, 5 * MIB);
+
+	/* A range past the end of the device allocation. */
+	CHECK_ERR(phxfs_read(fd, DEV, fakedev_addr(0, SPAN - 4096), 0, 8192,
+			     0), EFAULT);
+}
+
+struct caller {
+	pthread_t thread;
+	int fd;
+	int ctx;
+	size_t dev_off;
+	uint64_t off;
+	size_t len;
+};
+
+static void *caller_run(void *arg)
+{
+	struct caller *c = arg;
+
+	for (int i = 0; i < 4; i++)
+		check_read(&(struct read_case){ c->fd, "concurrent", c->ctx,
+						c->dev_off, c->off + i,
+						c->len });
+	return NULL;
+}
+
+/* Concurrent requests each get their own bytes. */
+static void concurrent(int fd)
+{
+	struct caller callers[CALLERS];
+
+	concurrent_callers = true;
+	for (int i = 0; i < CALLERS; i++) {
+		callers[i] = (struct caller){
+			.fd = fd, .ctx = i % 2,
+			.dev_off = GUARD + (size_t)(i / 2) * 20 * MIB,
+			.off = (uint64_t)i * 7 * MIB + 11,
+			.len = i ? 13 * MIB + 1 : 4097,
+		};
+		CHECK(!pthread_create(&callers[i].thread, NULL, caller_run,
+				      &callers[i]), "pthread_create");
+	}
+	for (int i = 0; i < CALLERS; i++)
+		pthread_join(callers[i].thread, NULL);
+	CHECK(!fakedev_stats.in_flight, "concurrent: copies left in flight");
+}
+
+int main(void)
+{
+	char path[4096], wpath[4096];
+	struct model m = { .bytes = malloc(FILE_SIZE + 48 * MIB),
+			   .size = FILE_SIZE };
+	int fd, direct, wfd, check_fd, threads;
+	struct phxfs_file dio;
+	void *sentinel = &m;
+
+	setenv("PHXFS_COMPAT", "on", 1);
+	phxfs_mem_ops_override(fakedev_init(SPAN));
+	knobs = phxfs_knobs();
+	iotest_path(path, sizeof(path), "compat-read");
+	iotest_path(wpath, sizeof(wpath), "compat-write");
+	if (!knobs || !m.bytes || iotest_create(path, FILE_SIZE, 1) ||
+	    iotest_create(wpath, FILE_SIZE, 2) || phxfs_open(DEV)) {
+		fprintf(stderr, "FAIL setup: %s\n", strerror(errno));
+		return 1;
+	}
+	iotest_fill(m.bytes, FILE_SIZE, 2, 0);
+	fd = open(path, O_RDONLY);
+	direct = open(path, O_RDONLY | O_DIRECT);
+	if (direct < 0)
+		printf("no O_DIRECT on this file system (%s): buffered only\n",
+		       strerror(errno));
+
+	/* A caller's own context survives a request it runs itself. */
+	fakedev_set_current(sentinel);
+	check_read(&(struct read_case){ fd, "caller", 1, GUARD, 3, 4096 });
+	CHECK(fakedev_current() == sentinel, "caller's context not restored");
+	fakedev_set_current(NULL);
+
+	check_fd = open(wpath, O_RDONLY);
+	for (int deferred = 0; deferred < 2; deferred++) {
+		const char *kinds[2][2] = { { "buffered", "O_DIRECT" },
+					    { "buffered, deferred copies",
+					      "O_DIRECT, deferred copies" } };
+
+		fakedev_deferred = deferred;
+		reads(fd, kinds[deferred][0]);
+		wfd = open(wpath, O_RDWR);
+		writes(wfd, check_fd, &m, kinds[deferred][0]);
+		close(wfd);
+		if (direct < 0)
+			continue;
+		reads(direct, kinds[deferred][1]);
+		wfd = open(wpath, O_RDWR | O_DIRECT);
+		writes(wfd, check_fd, &m, kinds[deferred][1]);
+		close(wfd);
+	}
+	check_file(check_fd, &m, 0, m.size, "whole file");
+
+	double_buffering(fd, "buffered", 1);
+	wfd = open(wpath, O_RDWR);
+	failures_injected(fd, wfd, check_fd, &m, "buffered");
+	close(wfd);
+	if (direct >= 0 && !phxfs_file_probe(direct, &dio)) {
+		double_buffering(direct, "O_DIRECT", dio.off_align);
+		wfd = open(wpath, O_RDWR | O_DIRECT);
+		failures_injected(direct, wfd, check_fd, &m, "O_DIRECT");
+		close(wfd);
+	}
+	concurrent(direct >= 0 ? direct : fd);
+
+	/* Two bounces and a stream per context, per thread that moved data. */
+	threads = (int)knobs->threads + 1 + CALLERS;
+	CHECK(fakedev_stats.pinned_allocs <= 2 * threads,
+	      "%d pinned allocations for %d threads",
+	      (int)fakedev_stats.pinned_allocs, threads);
+	CHECK(fakedev_stats.streams <= FAKEDEV_CTXS * threads,
+	      "%d streams for %d threads", (int)fakedev_stats.streams,
+	      threads);
+	CHECK(!fakedev_stats.misuse, "%d misuses of the device",
+	      (int)fakedev_stats.misuse);
+
+	close(fd);
+	if (direct >= 0)
+		close(direct);
+	close(check_fd);
+	phxfs_close(DEV);
+	unlink(path);
+	unlink(wpath);
+	free(m.bytes);
+	if (failures)
+		return 1;
+	printf("compat I/O on a fake device: every byte as expected; %d copies, %d pinned buffers, %d streams\n",
+	       (int)fakedev_stats.copies, (int)fakedev_stats.pinned_allocs,
+	       (int)fakedev_stats.streams);
+	return 0;
+}
