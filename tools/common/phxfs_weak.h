@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The calls of libphxfs that came after the seed API (open, close, regmem,
+ * deregmem), referenced weakly: the tools link against a library that does
+ * not have them yet, find them NULL at run time and say so, and need no
+ * change once they land. Include instead of <phxfs/phxfs.h>, in every file
+ * that calls one of them.
+ */
+#ifndef PHXTOOL_PHXFS_WEAK_H
+#define PHXTOOL_PHXFS_WEAK_H
+
+#include <phxfs/phxfs.h>
+
+#pragma weak phxfs_mode
+#pragma weak phxfs_read
+#pragma weak phxfs_write
+#pragma weak phxfs_batch_create
+#pragma weak phxfs_batch_submit
+#pragma weak phxfs_batch_reap
+#pragma weak phxfs_batch_destroy
+
+/* Whether the library has @fn (a function name). */
+#define PHXFS_HAS(fn) ((fn) != NULL)
+
+#endif /* PHXTOOL_PHXFS_WEAK_H */
