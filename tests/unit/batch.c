@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Batches: thousands of requests through a batch of depth 8 (more than
+ * io_uring's ring and than 256), host memory (io_uring) and fake device
+ * memory (the workers) mixed in one batch, buffered and O_DIRECT, reads
+ * and writes, short reads at the end of the file, I/O errors as events,
+ * malformed submissions refused whole, reap's min/max/timeout, and a
+ * batch destroyed with requests still in flight. Every byte is checked.
+ */
+#define _GNU_SOURCE
+#include "iotest.h"
+
+#include <stdbool.h>
+#include <time.h>
+
+#include <phxfs/phxfs.h>
+
+#include "fakedev.h"
+#include "memops.h"
+
+#define KIB ((size_t)1 << 10)
+#define MIB ((size_t)1 << 20)
+#define FILE_SIZE (8 * MIB + 1234)
+#define NREQ 2000
+#define SLOT (4 * KIB)		/* each request's own buffer span */
+#define DEV 0
+
+struct expect {
+	size_t len;		/* bytes it must report */
+	bool seen;
+};
+
+static struct expect expect[NREQ];
+
+/* Reap until every request of [0, @n) has reported, checking results. */
+static void reap_all(phxfs_batch_t *b, int n, const char *what)
+{
+	struct phxfs_io_event ev[64];
+	int got = 0, rounds = 0;
+
+	while (got < n && rounds++ < 100000) {
+		int r = phxfs_batch_reap(b, ev, 1, 64, NULL);
+
+		CHECK(r >= 1, "%s: reap returned %d (%s)", what, r,
+		      strerror(errno));
+		if (r < 1)
+			return;
+		for (int i = 0; i < r; i++) {
+			uintptr_t k = (uintptr_t)ev[i].user_data;
+
+			CHECK(k < (uintptr_t)n && !expect[k].seen,
+			      "%s: unknown or repeated user_data %zu", what,
+			      (size_t)k);
+			if (k >= (uintptr_t)n || expect[k].seen)
+				continue;
+			expect[k].seen = true;
+			CHECK(ev[i].result == (ssize_t)expect[k].len,
+			      "%s: request %zu: result %zd, expected %zu",
+			      what, (size_t)k, ev[i].result, expect[k].len);
+		}
+		got += r;
+	}
+	CHECK(got == n, "%s: %d of %d events", what, got, n);
+}
+
+/* Request @k's file range: varied sizes, some unaligned, some at EOF. */
+static void request_range(int k, bool aligned, uint64_t *off, size_t *len)
+{
+	*len = aligned ? (size_t)(1 + k % 4) * 512 : (size_t)(1 + (k * 37) % SLOT);
+	*off = aligned ? (uint64_t)(k * 7919 % (FILE_SIZE / 512)) * 512 :
+			 (uint64_t)k * 4099 % (FILE_SIZE + 100);
+	if (k % 97 == 0)	/* straddles or starts past the end */
+		*off = aligned ? FILE_SIZE / 512 * 512 :
+				 FILE_SIZE - (size_t)k % 300;
+}
+
+static size_t clip(uint64_t off, size_t len)
+{
+	if (off >= FILE_SIZE)
+		return 0;
+	return len < FILE_SIZE - off ? len : (size_t)(FILE_SIZE - off);
+}
+
+/*
+ * NREQ reads into host memory (io_uring where the alignment allows, the
+ * workers otherwise) and, on odd requests, fake device memory (workers).
+ */
+static void reads(int fd, bool direct, unsigned char *host, const char *what)
+{
+	struct phxfs_io_req *reqs = calloc(NREQ, sizeof(*reqs));
+	phxfs_batch_t *b = phxfs_batch_create(8);
+
+	CHECK(b && reqs, "%s: create: %s", what, strerror(errno));
+	if (!b || !reqs)
+		return;
+	memset(host, 0xEE, (size_t)NREQ * SLOT);
+	for (int k = 0; k < NREQ; k++) {
+		bool on_dev = k % 2;
+		uint64_t off;
+		size_t len;
+
+		request_range(k, direct && k % 3, &off, &len);
+		reqs[k] = (struct phxfs_io_req){
+			.opcode = PHXFS_OP_READ, .fd = fd, .device_id = DEV,
+			.buf = on_dev ? fakedev_addr(0, 0) : (void *)host,
+			.buf_offset = (size_t)k * SLOT, .size = len,
+			.file_offset = (off_t)off,
+			.user_data = (void *)(uintptr_t)k,
+		};
+		expect[k] = (struct expect){ .len = clip(off, len) };
+	}
+	/* In three submissions, the last while the first still run. */
+	CHECK(!phxfs_batch_submit(b, reqs, 700), "%s: submit", what);
+	CHECK(!phxfs_batch_submit(b, reqs + 700, 300), "%s: submit", what);
+	CHECK(!phxfs_batch_submit(b, reqs + 1000, NREQ - 1000), "%s: submit",
+	      what);
+	reap_all(b, NREQ, what);
+	phxfs_batch_destroy(b);
+
+	for (int k = 0; k < NREQ; k++) {
+		const struct phxfs_io_req *r = &reqs[k];
+		unsigned char *p = r->buf == host ? host + r->buf_offset :
+				   fakedev_backing(fakedev_addr(0, r->buf_offset));
+		long long bad = iotest_mismatch(p, expect[k].len, 1,
+						(uint64_t)r->file_offset);
+
+		CHECK(bad < 0, "%s: request %d (%s, %zu at %lld): byte %lld wrong",
+		      what, k, r->buf == host ? "host" : "device", r->size,
+		      (long long)r->file_offset, bad);
+		/* Past EOF O_DIRECT may fill the buffer; never beyond it. */
+		if (r->buf == host && r->size < SLOT)
+			CHECK(p[r->size] == 0xEE,
+			      "%s: request %d wrote past its buffer", what, k);
+	}
+	free(reqs);
+}
+
+/* Writes from host and device memory to disjoint ranges, then checked. */
+static void writes(const char *path, int oflags, const char *what)
+{
+	enum { N = 600, LEN = 4096 };
+	struct phxfs_io_req reqs[N];
+	unsigned char *host, *check;
+	phxfs_batch_t *b = phxfs_batch_create(16);
+	int fd = open(path, O_RDWR | oflags);
+	int rd = open(path, O_RDONLY);
+
+	if (posix_memalign((void **)&host, 4096, (size_t)N * LEN) ||
+	    posix_memalign((void **)&check, 4096, LEN) || !b || fd < 0 ||
+	    rd < 0) {
+		CHECK(0, "%s: setup: %s", what, strerror(errno));
+		return;
+	}
+	for (int k = 0; k < N; k++) {
+		unsigned char *src = k % 2 ?
+			fakedev_backing(fakedev_addr(1, (size_t)k * LEN)) :
+			host + (size_t)k * LEN;
+
+		iotest_fill(src, LEN, 3, (uint64_t)k * LEN);
+		reqs[k] = (struct phxfs_io_req){
+			.opcode = PHXFS_OP_WRITE, .fd = fd, .device_id = DEV,
+			.buf = k % 2 ? fakedev_addr(1, 0) : (void *)host,
+			.buf_offset = (size_t)k * LEN, .size = LEN,
+			.file_offset = (off_t)k * LEN,
+			.user_data = (void *)(uintptr_t)k,
+		};
+		expect[k] = (struct expect){ .len = LEN };
+	}
+	CHECK(!phxfs_batch_submit(b, reqs, N), "%s: submit", what);
+	reap_all(b, N, what);
+	phxfs_batch_destroy(b);
+	for (int k = 0; k < N; k++) {
+		long long bad;
+
+		CHECK(pread(rd, check, LEN, (off_t)k * LEN) == LEN,
+		      "%s: read back %d", what, k);
+		bad = iotest_mismatch(check, LEN, 3, (uint64_t)k * LEN);
+		CHECK(bad < 0, "%s: block %d byte %lld wrong on disk", what, k,
+		      bad);
+	}
+	close(fd);
+	close(rd);
+	free(host);
+	free(check);
+}
+
+static void errors(int fd)
+{
+	unsigned char buf[4096];
+	struct phxfs_io_event ev[4];
+	struct timespec zero = { 0, 0 }, short_wait = { 0, 20 * 1000 * 1000 };
+	struct phxfs_io_req good = {
+		.opcode = PHXFS_OP_READ, .fd = fd, .device_id = DEV,
+		.buf = buf, .size = sizeof(buf), .user_data = (void *)1,
+	};
+	struct phxfs_io_req bad[2] = { good, good };
+	phxfs_batch_t *b = phxfs_batch_create(4);
+	int closed = dup(fd);
+
+	close(closed);
+	CHECK(b != NULL, "create: %s", strerror(errno));
+	if (!b)
+		return;
+	errno = 0;
+	CHECK(!phxfs_batch_create(1 << 20) && errno == EINVAL,
+	      "create with depth 1M: errno %d, expected EINVAL", errno);
+
+	/* A malformed request refuses the whole call: nothing runs. */
+	bad[1].opcode = 7;
+	CHECK_ERR(phxfs_batch_submit(b, bad, 2), EINVAL);
+	bad[1] = good;
+	bad[1].file_offset = -1;
+	CHECK_ERR(phxfs_batch_submit(b, bad, 2), EINVAL);
+	bad[1] = good;
+	bad[1].buf = NULL;
+	CHECK_ERR(phxfs_batch_submit(b, bad, 2), EINVAL);
+	CHECK_ERR(phxfs_batch_submit(NULL, bad, 1), EINVAL);
+	CHECK(phxfs_batch_reap(b, ev, 0, 4, &zero) == 0,
+	      "events after refused submissions");
+	CHECK_ERR(phxfs_batch_reap(b, ev, 3, 2, NULL), EINVAL);
+
+	/* Nothing in flight: min 1 returns at once with none. */
+	CHECK(phxfs_batch_reap(b, ev, 1, 4, &short_wait) == 0,
+	      "reap of an idle batch");
+
+	/* I/O errors are events, not submission failures. */
+	bad[0] = good;
+	bad[0].fd = closed;
+	bad[0].user_data = (void *)2;
+	CHECK(!phxfs_batch_submit(b, bad, 1), "submit bad fd: %s",
+	      strerror(errno));
+	CHECK(phxfs_batch_reap(b, ev, 1, 4, NULL) == 1 &&
+	      ev[0].user_data == (void *)2 && ev[0].result == -EBADF,
+	      "bad fd: event %zd, expected -EBADF", ev[0].result);
+	phxfs_batch_destroy(b);
+	phxfs_batch_destroy(NULL);
+}
+
+/* Destroying a batch waits for its requests; nothing leaks. */
+static void destroy_in_flight(int fd, unsigned char *host)
+{
+	struct phxfs_io_req reqs[300];
+	phxfs_batch_t *b = phxfs_batch_create(8);
+
+	for (int k = 0; k < 300; k++)
+		reqs[k] = (struct phxfs_io_req){
+			.opcode = PHXFS_OP_READ, .fd = fd, .device_id = DEV,
+			.buf = k % 2 ? fakedev_addr(0, 0) : (void *)host,
+			.buf_offset = (size_t)k * SLOT, .size = SLOT,
+			.file_offset = (off_t)k * SLOT,
+		};
+	CHECK(b && !phxfs_batch_submit(b, reqs, 300), "submit: %s",
+	      strerror(errno));
+	phxfs_batch_destroy(b);
+	CHECK(!fakedev_stats.in_flight, "copies in flight after destroy");
+}
+
+int main(void)
+{
+	char path[4096], wpath[4096];
+	unsigned char *host;
+	int fd, direct;
+
+	setenv("PHXFS_COMPAT", "on", 1);
+	phxfs_mem_ops_override(fakedev_init((size_t)NREQ * SLOT + MIB));
+	iotest_path(path, sizeof(path), "batch-read");
+	iotest_path(wpath, sizeof(wpath), "batch-write");
+	if (posix_memalign((void **)&host, 4096, (size_t)NREQ * SLOT) ||
+	    iotest_create(path, FILE_SIZE, 1) ||
+	    iotest_create(wpath, 8 * MIB, 0) || phxfs_open(DEV)) {
+		fprintf(stderr, "FAIL setup: %s\n", strerror(errno));
+		return 1;
+	}
+	fd = open(path, O_RDONLY);
+	direct = open(path, O_RDONLY | O_DIRECT);
+
+	reads(fd, false, host, "buffered reads");
+	if (direct >= 0) {
+		reads(direct, true, host, "O_DIRECT reads");
+		writes(wpath, O_DIRECT, "O_DIRECT writes");
+	} else {
+		printf("no O_DIRECT on this file system: buffered only\n");
+	}
+	writes(wpath, 0, "buffered writes");
+	errors(fd);
+	destroy_in_flight(fd, host);
+
+	phxfs_close(DEV);
+	close(fd);
+	if (direct >= 0)
+		close(direct);
+	unlink(path);
+	unlink(wpath);
+	free(host);
+	if (failures) {
+		fprintf(stderr, "%d failures\n", failures);
+		return 1;
+	}
+	printf("batch: all checks passed\n");
+	return 0;
+}
