@@ -386,6 +386,10 @@ static unsigned int take_done(struct phxfs_batch *b, struct phxfs_io_event *ev,
 
 	pthread_mutex_lock(&b->lock);
 	n = b->done.count < max ? (unsigned int)b->done.count : max;
+	if (!n) {
+		pthread_mutex_unlock(&b->lock);
+		return 0;
+	}
 	memcpy(ev, b->done.v, n * sizeof(*ev));
 	memmove(b->done.v, b->done.v + n, (b->done.count - n) * sizeof(*ev));
 	b->done.count -= n;

@@ -24,6 +24,7 @@ static const char *const knob_names[PHXFS_KNOB_COUNT] = {
 	[PHXFS_KNOB_CHUNK_SIZE] = "PHXFS_CHUNK_SIZE",
 	[PHXFS_KNOB_BOUNCE_SIZE] = "PHXFS_BOUNCE_SIZE",
 	[PHXFS_KNOB_SMALL_IO] = "PHXFS_SMALL_IO",
+	[PHXFS_KNOB_PIPELINE_STEP] = "PHXFS_PIPELINE_STEP",
 };
 
 void phxfs_knobs_default(struct phxfs_knobs *k, long online_cpus)
@@ -34,6 +35,7 @@ void phxfs_knobs_default(struct phxfs_knobs *k, long online_cpus)
 	k->chunk_size = 16 * MIB;
 	k->bounce_size = 4 * MIB;
 	k->small_io = 1 * MIB;
+	k->pipeline_step = 128 * KIB;
 }
 
 const char *phxfs_knob_name(enum phxfs_knob knob)
@@ -119,6 +121,11 @@ int phxfs_knob_parse(struct phxfs_knobs *k, enum phxfs_knob knob,
 	case PHXFS_KNOB_SMALL_IO:
 		expected = "a size from 0 to 1G (suffixes K, M, G)";
 		ret = parse_size(text, 0, GIB, 1, &k->small_io);
+		break;
+	case PHXFS_KNOB_PIPELINE_STEP:
+		expected = EXPECT_SIZE;
+		ret = parse_size(text, 4 * KIB, GIB, 4 * KIB,
+				 &k->pipeline_step);
 		break;
 	case PHXFS_KNOB_COUNT:
 		break;

@@ -20,6 +20,7 @@ enum phxfs_knob {
 	PHXFS_KNOB_CHUNK_SIZE,
 	PHXFS_KNOB_BOUNCE_SIZE,
 	PHXFS_KNOB_SMALL_IO,
+	PHXFS_KNOB_PIPELINE_STEP,
 	PHXFS_KNOB_COUNT
 };
 
@@ -29,6 +30,7 @@ struct phxfs_knobs {
 	size_t chunk_size;	/* a multiple of 4 KiB */
 	size_t bounce_size;	/* a multiple of 4 KiB */
 	size_t small_io;
+	size_t pipeline_step;	/* a multiple of 4 KiB */
 };
 
 /* The defaults, for a machine with @online_cpus CPUs. */

@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "knobs.h"
 #include "memops.h"
 #include "stage.h"
 
@@ -16,6 +17,7 @@
 struct copier {
 	const struct phxfs_mem_ops *ops;	/* NULL: host memory, memcpy */
 	void *stream;
+	bool queued;		/* copies asked for since the last sync */
 };
 
 /* One bounce buffer's worth: file range [a, b), of which [s, e) is wanted. */
@@ -45,35 +47,47 @@ static int op_result(int err)
 }
 
 /* Bounce to buffer. */
-static int copy_in(const struct copier *c, void *mem, const void *bounce,
-		   size_t len)
+static int copy_in(struct copier *c, void *mem, const void *bounce, size_t len)
 {
 	if (!c->ops) {
 		memcpy(mem, bounce, len);
 		return 0;
 	}
+	c->queued = true;	/* even if it fails: maybe half queued */
 	return op_result(c->ops->h2d(mem, bounce, len, c->stream));
 }
 
 /* Buffer to bounce. */
-static int copy_out(const struct copier *c, void *bounce, const void *mem,
+static int copy_out(struct copier *c, void *bounce, const void *mem,
 		    size_t len)
 {
 	if (!c->ops) {
 		memcpy(bounce, mem, len);
 		return 0;
 	}
+	c->queued = true;
 	return op_result(c->ops->d2h(bounce, mem, len, c->stream));
 }
 
-/* Wait for the copies queued: their bounce buffer is free again. */
-static int copier_sync(const struct copier *c)
+/*
+ * Wait for the copies queued: their bounce buffer is free again. The
+ * stream is this thread's and idle between pieces: with nothing asked for
+ * since the last sync there is nothing to wait for.
+ */
+static int copier_sync(struct copier *c)
 {
-	return c->ops ? op_result(c->ops->stream_sync(c->stream)) : 0;
+	int err;
+
+	if (!c->queued)
+		return 0;
+	err = c->ops->stream_sync(c->stream);
+	if (!err)
+		c->queued = false;
+	return op_result(err);
 }
 
 /* Fail after syncing: no copy may still use a bounce buffer. */
-static ssize_t fail_synced(const struct copier *c)
+static ssize_t fail_synced(struct copier *c)
 {
 	int err = errno;
 
@@ -99,6 +113,33 @@ static size_t bounce_span(const struct phxfs_xfer *x,
 	return size - size % x->file.off_align;
 }
 
+/*
+ * Bytes of file one step of [@pos, @pos + @len) moves through a bounce
+ * buffer: a multiple of the file's alignment, 0 if none fits. Copies by
+ * the CPU overlap nothing: whole buffers, the fewest file calls. A GPU
+ * copy runs while the next step's file I/O fills the other buffer, and
+ * only the first file I/O and the last copy are not overlapped: even a
+ * piece that fits in one buffer is cut, in about four steps, each at least
+ * PHXFS_PIPELINE_STEP (a step costs a file call, a copy and a sync) and at
+ * most a buffer. A piece of at most PHXFS_PIPELINE_STEP bytes is one step.
+ */
+static size_t step_span(const struct phxfs_xfer *x,
+			const struct phxfs_stage *stg, const struct copier *c,
+			uint64_t pos, size_t len)
+{
+	const struct phxfs_knobs *knobs = phxfs_knobs();
+	size_t span = bounce_span(x, stg), align = x->file.off_align;
+	uint64_t ext, step;
+
+	if (!c->ops || !knobs || len <= knobs->pipeline_step || !span)
+		return span;
+	/* Aligned blocks of the piece, read or written whole. */
+	ext = round_up(pos + len, align) - (pos - pos % align);
+	step = max_u64(round_up((ext + 3) / 4, align),
+		       round_up(knobs->pipeline_step, align));
+	return (size_t)min_u64(step, span);
+}
+
 static void step_at(const struct phxfs_xfer *x, uint64_t s, uint64_t end,
 		    size_t span, struct step *st)
 {
@@ -116,9 +157,9 @@ static void step_at(const struct phxfs_xfer *x, uint64_t s, uint64_t end,
  * read whole and only the wanted bytes copied.
  */
 static ssize_t bounce_read(const struct phxfs_xfer *x, struct phxfs_stage *stg,
-			   const struct copier *c, uint64_t pos, size_t len)
+			   struct copier *c, uint64_t pos, size_t len)
 {
-	size_t span = bounce_span(x, stg), done = 0;
+	size_t span = step_span(x, stg, c, pos, len), done = 0;
 	uint64_t s = pos, end = pos + len;
 	bool pinned = c->ops != NULL;
 
@@ -181,7 +222,7 @@ static int read_block(const struct phxfs_xfer *x, char *p, uint64_t at,
  * where the file ends if it ends inside the last block, which is where the
  * write must leave it (the block written whole goes past).
  */
-static int fill_step(const struct phxfs_xfer *x, const struct copier *c,
+static int fill_step(const struct phxfs_xfer *x, struct copier *c,
 		     char *bounce, const struct step *st, uint64_t *eof)
 {
 	size_t align = x->file.off_align;
@@ -206,9 +247,9 @@ static int fill_step(const struct phxfs_xfer *x, const struct copier *c,
  * request, all below, are never cut.
  */
 static ssize_t bounce_write(const struct phxfs_xfer *x, struct phxfs_stage *stg,
-			    const struct copier *c, uint64_t pos, size_t len)
+			    struct copier *c, uint64_t pos, size_t len)
 {
-	size_t span = bounce_span(x, stg);
+	size_t span = step_span(x, stg, c, pos, len);
 	uint64_t end = pos + len, eof, next_eof;
 	bool pinned = c->ops != NULL;
 	struct step cur, next;
@@ -261,7 +302,7 @@ static ssize_t straight(const struct phxfs_xfer *x, uint64_t pos, size_t len)
 static ssize_t host_bounce(const struct phxfs_xfer *x, uint64_t pos, size_t len)
 {
 	struct phxfs_stage *stg = phxfs_stage_get();
-	const struct copier c = { 0 };
+	struct copier c = { 0 };
 
 	if (!stg)
 		return -1;
@@ -364,10 +405,12 @@ static ssize_t device_piece(const struct phxfs_xfer *x, uint64_t pos,
 	if (c.stream)
 		ret = x->write ? bounce_write(x, stg, &c, pos, len) :
 				 bounce_read(x, stg, &c, pos, len);
-	/* A caller's thread keeps the context it had. */
-	err = errno;
-	ops->set_context(prev, NULL);
-	errno = err;
+	/* A caller's thread keeps the context it had (often this one). */
+	if (prev != x->target.ctx) {
+		err = errno;
+		ops->set_context(prev, NULL);
+		errno = err;
+	}
 	return ret;
 }
 

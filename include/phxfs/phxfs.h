@@ -33,6 +33,14 @@
  *			  4K to 1G, a multiple of 4K (default 4M)
  *	PHXFS_SMALL_IO	  requests up to this size run in the calling thread,
  *			  0 to 1G (default 1M)
+ *	PHXFS_PIPELINE_STEP
+ *			  smallest step of device memory's transfers through
+ *			  the pinned buffers, each step's file I/O overlapping
+ *			  the GPU copy of the one before: a request (or a
+ *			  piece of one) goes in about four steps, each at
+ *			  least this and at most PHXFS_BOUNCE_SIZE, in one if
+ *			  it is no larger; 4K to 1G, a multiple of 4K
+ *			  (default 128K)
  * Sizes take a K, M or G suffix (powers of 1024). A malformed value makes
  * phxfs_open() fail with EINVAL and say why, in one line on stderr.
  */

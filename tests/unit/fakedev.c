@@ -3,12 +3,14 @@
 #include "fakedev.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #define QUEUE 4			/* copies a stream holds between syncs */
 #define MAX_PINNED 1024
@@ -17,6 +19,10 @@ struct fake_copy {
 	void *dst;
 	const void *src;
 	size_t len;
+	bool h2d;
+	/* Deferred: its thread's file calls (h2d reads, d2h writes). */
+	bool watched;
+	long long calls;
 };
 
 struct fake_stream {
@@ -28,6 +34,7 @@ struct fake_stream {
 
 struct fakedev_stats fakedev_stats;
 atomic_bool fakedev_deferred;
+atomic_bool fakedev_watching;
 
 static char *dev_base;		/* reserved, never mapped */
 static unsigned char *backing;
@@ -107,6 +114,7 @@ static int fake_classify(const void *p, size_t len, enum phxfs_mem_kind *kind,
 
 static int fake_set_context(void *ctx, void **prev)
 {
+	fakedev_stats.contexts_set++;
 	if (prev)
 		*prev = current;
 	current = ctx;
@@ -186,18 +194,89 @@ static void fake_stream_destroy(void *stream)
 	free(s);
 }
 
+/*
+ * This thread's read and write calls so far, less its reads of
+ * /proc/thread-self/io here; -1 where the kernel does not count. The file
+ * stays open, a thread's own, until the process ends: only the threads
+ * that copy while watched open it.
+ */
+static int thread_calls(long long *reads, long long *writes)
+{
+	static _Thread_local int fd = -1;
+	static _Thread_local long long own;
+	char buf[512], *r, *w;
+	long long before = own;
+	ssize_t n;
+
+	if (fd < 0)
+		fd = open("/proc/thread-self/io", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	own++;
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	r = strstr(buf, "syscr:");
+	w = strstr(buf, "syscw:");
+	if (!r || !w)
+		return -1;
+	*reads = strtoll(r + 6, NULL, 10) - before;
+	*writes = strtoll(w + 6, NULL, 10);
+	return 0;
+}
+
+bool fakedev_sees_file_io(void)
+{
+	long long r, w;
+
+	return !thread_calls(&r, &w);
+}
+
+/*
+ * A deferred copy about to wait: its thread's file calls so far. The
+ * thread runs one request at a time: calls made while the copy waits are
+ * the request's next step (h2d: a read into the other bounce; d2h: the
+ * write of the other bounce).
+ */
+static void watch(struct fake_copy *c)
+{
+	long long reads, writes;
+
+	if (thread_calls(&reads, &writes))
+		return;
+	c->watched = true;
+	c->calls = c->h2d ? reads : writes;
+}
+
+/* The copy runs: did its thread's file I/O happen while it waited? */
+static void watched(const struct fake_copy *c)
+{
+	long long reads, writes;
+
+	if (!c->watched || thread_calls(&reads, &writes))
+		return;
+	if (c->h2d && reads > c->calls)
+		fakedev_stats.overlapped_h2d++;
+	if (!c->h2d && writes > c->calls)
+		fakedev_stats.overlapped_d2h++;
+}
+
 static void run_queue(struct fake_stream *s)
 {
-	for (int i = 0; i < s->queued; i++)
+	for (int i = 0; i < s->queued; i++) {
+		watched(&s->queue[i]);
 		memcpy(s->queue[i].dst, s->queue[i].src, s->queue[i].len);
+	}
 	fakedev_stats.in_flight -= s->queued;
 	s->queued = 0;
 }
 
 static int fake_copy(struct fake_stream *s, void *dst, const void *src,
-		     size_t len, const void *dev, const void *bounce)
+		     size_t len, const void *dev, const void *bounce, bool h2d)
 {
 	int c = ctx_of(dev);
+	struct fake_copy *q;
 
 	if (c < 0 || ctx_of((const char *)dev + len - 1) != c)
 		return misuse("copy to or from memory that is not the device's");
@@ -213,21 +292,27 @@ static int fake_copy(struct fake_stream *s, void *dst, const void *src,
 	if (s->last_bounce == bounce)
 		fakedev_stats.same_bounce++;
 	s->last_bounce = bounce;
-	s->queue[s->queued++] = (struct fake_copy){ dst, src, len };
+	q = &s->queue[s->queued++];
+	*q = (struct fake_copy){ .dst = dst, .src = src, .len = len,
+				 .h2d = h2d };
 	fakedev_stats.in_flight++;
 	if (!fakedev_deferred)
 		run_queue(s);
+	else if (fakedev_watching)
+		watch(q);
 	return 0;
 }
 
 static int fake_h2d(void *dev, const void *host, size_t len, void *stream)
 {
-	return fake_copy(stream, fakedev_backing(dev), host, len, dev, host);
+	return fake_copy(stream, fakedev_backing(dev), host, len, dev, host,
+			 true);
 }
 
 static int fake_d2h(void *host, const void *dev, size_t len, void *stream)
 {
-	return fake_copy(stream, host, fakedev_backing(dev), len, dev, host);
+	return fake_copy(stream, host, fakedev_backing(dev), len, dev, host,
+			 false);
 }
 
 static int fake_stream_sync(void *stream)
@@ -236,6 +321,7 @@ static int fake_stream_sync(void *stream)
 
 	if (s->ctx != current)
 		return misuse("stream synchronised in another context");
+	fakedev_stats.syncs++;
 	run_queue(s);
 	return ++sync_calls == fail_sync_at ? EIO : 0;
 }

@@ -7,8 +7,12 @@
  * heads and tails, the end of the file, two contexts, concurrent callers;
  * and injected copy and sync failures must fail the request, leave nothing
  * in flight and spoil nothing after. The two bounce buffers must alternate
- * and be allocated once per thread. CTest runs it with the default knobs
- * and with tiny ones.
+ * and be allocated once per thread. A piece is cut in steps (xfer.c's
+ * rule, copied here): sizes around the steps' edges must come whole, and
+ * with deferred copies every step but a piece's last must have its copy
+ * overlapped by the file I/O of the next, one stream sync a step; a
+ * caller's current context is not set twice. CTest runs it with the
+ * default knobs and with tiny ones.
  */
 #define _GNU_SOURCE
 #include "iotest.h"
@@ -44,6 +48,47 @@ static size_t pieces(uint64_t off, size_t len, size_t align)
 	if (len <= knobs->small_io)
 		return 1;
 	return (size_t)((off + len - base + chunk - 1) / chunk);
+}
+
+static uint64_t round_up(uint64_t v, size_t align)
+{
+	return v + (align - v % align) % align;
+}
+
+/* Steps of a piece, as xfer.c cuts it (through device memory). */
+static size_t piece_steps(uint64_t off, size_t len, size_t align)
+{
+	size_t span = knobs->bounce_size - knobs->bounce_size % align;
+	uint64_t ext = round_up(off + len, align) - (off - off % align);
+	uint64_t step = span;
+
+	if (len > knobs->pipeline_step) {
+		step = round_up((ext + 3) / 4, align);
+		if (step < round_up(knobs->pipeline_step, align))
+			step = round_up(knobs->pipeline_step, align);
+		if (step > span)
+			step = span;
+	}
+	return (size_t)((ext + step - 1) / step);
+}
+
+/* Steps of a request, over its pieces as io.c splits it. */
+static size_t steps(uint64_t off, size_t len, size_t align)
+{
+	uint64_t end = off + len, base = off - off % align;
+	size_t chunk = knobs->chunk_size - knobs->chunk_size % align, n = 0;
+
+	if (len <= knobs->small_io)
+		return piece_steps(off, len, align);
+	if (!chunk)
+		chunk = align;
+	for (uint64_t from = base; from < end; from += chunk) {
+		uint64_t a = from < off ? off : from;
+		uint64_t b = from + chunk < end ? from + chunk : end;
+
+		n += piece_steps(a, (size_t)(b - a), align);
+	}
+	return n;
 }
 
 static void guard_check(const unsigned char *p, size_t len, const char *what)
@@ -231,6 +276,132 @@ static void failures_injected(int fd, int wfd, int check_fd, struct model *m,
 			     0), EFAULT);
 }
 
+/* What the fake device counted over one request. */
+struct counts {
+	int copies, syncs, overlapped_h2d, overlapped_d2h, contexts_set;
+};
+
+static struct counts counts_now(void)
+{
+	return (struct counts){
+		fakedev_stats.copies, fakedev_stats.syncs,
+		fakedev_stats.overlapped_h2d, fakedev_stats.overlapped_d2h,
+		fakedev_stats.contexts_set,
+	};
+}
+
+static struct counts counts_since(const struct counts *c)
+{
+	struct counts now = counts_now();
+
+	return (struct counts){
+		now.copies - c->copies, now.syncs - c->syncs,
+		now.overlapped_h2d - c->overlapped_h2d,
+		now.overlapped_d2h - c->overlapped_d2h,
+		now.contexts_set - c->contexts_set,
+	};
+}
+
+/*
+ * A request of @len at @off (inside the file) as steps: a copy and a sync
+ * each, and with deferred copies, each but a piece's last overlapped by
+ * the file I/O of the next step.
+ */
+static void check_steps(const struct counts *got, bool write, uint64_t off,
+			size_t len, size_t align, const char *kind)
+{
+	int n = (int)steps(off, len, align), p = (int)pieces(off, len, align);
+	int overlapped = write ? got->overlapped_d2h : got->overlapped_h2d;
+	bool seen = fakedev_sees_file_io();
+
+	CHECK(got->copies == n && got->syncs == n,
+	      "%s %s %zu at %llu: %d copies and %d syncs, expected %d steps",
+	      kind, write ? "write" : "read", len, (unsigned long long)off,
+	      got->copies, got->syncs, n);
+	CHECK(!fakedev_watching || !seen || overlapped == n - p,
+	      "%s %s %zu at %llu: %d copies overlapped by file I/O, expected %d (%d steps, %d pieces)",
+	      kind, write ? "write" : "read", len, (unsigned long long)off,
+	      overlapped, n - p, n, p);
+}
+
+/*
+ * Sizes around the edges of the steps (PHXFS_PIPELINE_STEP M, the file's
+ * alignment A, the bounce buffer B), reads and writes at offsets on and
+ * off the alignment: bytes whole, steps as the rule says.
+ */
+static void pipelining(int fd, int wfd, int check_fd, struct model *m,
+		       const char *kind, size_t align)
+{
+	const size_t M = knobs->pipeline_step, A = align,
+		     B = knobs->bounce_size - knobs->bounce_size % align;
+	const size_t sizes[] = {
+		1, M - 1, M, M + 1, 2 * M - 1, 2 * M, 2 * M + 1, 4 * M - 1,
+		4 * M, 4 * M + 1, 4 * M + A - 1, 4 * M + A, 4 * M + A + 1,
+		6 * M + 5, 8 * M - 1, 8 * M, 8 * M + 1, B - 1, B + 1,
+		4 * B + A + 1,
+	};
+	/* Offsets at and around an O_DIRECT block even where buffered. */
+	const size_t unit = A > 1 ? A : 4096;
+	const uint64_t offs[] = { 0, 1, unit - 1, unit };
+	uint64_t wbase = 8 * MIB, seed = 500;
+
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
+		for (size_t o = 0; o < sizeof(offs) / sizeof(offs[0]); o++) {
+			size_t len = sizes[s];
+			struct counts c;
+
+			/* The largest: one offset, deferred only. */
+			if (len > 2 * MIB && (o || !fakedev_deferred))
+				continue;
+			c = counts_now();
+			check_read(&(struct read_case){ fd, kind, (int)o % 2,
+							GUARD + o, offs[o],
+							len });
+			c = counts_since(&c);
+			check_steps(&c, false, offs[o], len, align, kind);
+			c = counts_now();
+			check_write(wfd, check_fd, m, kind, (int)s % 2, seed++,
+				    wbase + offs[o], len);
+			c = counts_since(&c);
+			check_steps(&c, true, wbase + offs[o], len, align,
+				    kind);
+		}
+}
+
+/*
+ * The numbers of the default knobs: 64 KiB is one step, 1 MiB four of
+ * 256 KiB, each read but the last overlapping the copy before it; and the
+ * caller's context, already current, is set once and left.
+ */
+static void default_steps(int fd)
+{
+	struct counts c;
+
+	if (knobs->pipeline_step != 128 * KIB ||
+	    knobs->bounce_size != 4 * MIB || knobs->small_io < MIB)
+		return;
+	fakedev_set_current(fakedev_ctx(0));
+	c = counts_now();
+	check_read(&(struct read_case){ fd, "64K", 0, GUARD, 4096,
+					64 * KIB });
+	c = counts_since(&c);
+	CHECK(c.copies == 1 && c.syncs == 1 && c.contexts_set == 1,
+	      "64 KiB read: %d copies, %d syncs, %d context switches, expected 1, 1, 1",
+	      c.copies, c.syncs, c.contexts_set);
+	CHECK(fakedev_current() == fakedev_ctx(0),
+	      "caller's current context not kept");
+	fakedev_set_current(NULL);
+	c = counts_now();
+	check_read(&(struct read_case){ fd, "1M", 0, GUARD, 4096, MIB });
+	c = counts_since(&c);
+	CHECK(c.copies == 4 && c.syncs == 4 &&
+	      (c.overlapped_h2d == 3 || !fakedev_sees_file_io()) &&
+	      c.contexts_set == 2,
+	      "1 MiB read: %d copies, %d syncs, %d overlapped, %d context switches, expected 4, 4, 3, 2",
+	      c.copies, c.syncs, c.overlapped_h2d, c.contexts_set);
+	CHECK(fakedev_current() == NULL, "caller's context not restored");
+}
+
 struct caller {
 	pthread_t thread;
 	int fd;
@@ -322,6 +493,30 @@ int main(void)
 		writes(wfd, check_fd, &m, kinds[deferred][1]);
 		close(wfd);
 	}
+	for (int deferred = 0; deferred < 2; deferred++) {
+		const char *kinds[2][2] = { { "pipeline, buffered",
+					      "pipeline, O_DIRECT" },
+					    { "pipeline, buffered, deferred",
+					      "pipeline, O_DIRECT, deferred" } };
+
+		fakedev_deferred = deferred;
+		fakedev_watching = deferred;
+		wfd = open(wpath, O_RDWR);
+		pipelining(fd, wfd, check_fd, &m, kinds[deferred][0], 1);
+		close(wfd);
+		if (direct < 0 || phxfs_file_probe(direct, &dio))
+			continue;
+		wfd = open(wpath, O_RDWR | O_DIRECT);
+		pipelining(direct, wfd, check_fd, &m, kinds[deferred][1],
+			   dio.off_align);
+		close(wfd);
+	}
+	/* Deferred copies from here on, as before the pipeline's tests. */
+	fakedev_deferred = fakedev_watching = true;
+	default_steps(fd);
+	fakedev_watching = false;
+	if (!fakedev_sees_file_io())
+		printf("no /proc/thread-self/io: overlap of copies not checked\n");
 	check_file(check_fd, &m, 0, m.size, "whole file");
 
 	double_buffering(fd, "buffered", 1);

@@ -76,6 +76,15 @@ static const struct parse_case cases[] = {
 	{ PHXFS_KNOB_SMALL_IO, "1025M", 0, 0 },
 	{ PHXFS_KNOB_SMALL_IO, "-0", 0, 0 },
 	{ PHXFS_KNOB_SMALL_IO, "1KK", 0, 0 },
+	{ PHXFS_KNOB_PIPELINE_STEP, "128K", 1, 128 * KIB },
+	{ PHXFS_KNOB_PIPELINE_STEP, "4K", 1, 4 * KIB },
+	{ PHXFS_KNOB_PIPELINE_STEP, "256k", 1, 256 * KIB },
+	{ PHXFS_KNOB_PIPELINE_STEP, "1G", 1, GIB },
+	{ PHXFS_KNOB_PIPELINE_STEP, "0", 0, 0 },
+	{ PHXFS_KNOB_PIPELINE_STEP, "2K", 0, 0 },
+	{ PHXFS_KNOB_PIPELINE_STEP, "131073", 0, 0 },
+	{ PHXFS_KNOB_PIPELINE_STEP, "1025M", 0, 0 },
+	{ PHXFS_KNOB_PIPELINE_STEP, "128KB", 0, 0 },
 };
 
 static unsigned long long value_of(const struct phxfs_knobs *k,
@@ -92,6 +101,8 @@ static unsigned long long value_of(const struct phxfs_knobs *k,
 		return k->bounce_size;
 	case PHXFS_KNOB_SMALL_IO:
 		return k->small_io;
+	case PHXFS_KNOB_PIPELINE_STEP:
+		return k->pipeline_step;
 	default:
 		return ~0ULL;
 	}
@@ -104,7 +115,8 @@ static void parser(void)
 	phxfs_knobs_default(&def, 8);
 	CHECK(def.compat == PHXFS_COMPAT_AUTO && def.threads == 8 &&
 	      def.chunk_size == 16 * MIB && def.bounce_size == 4 * MIB &&
-	      def.small_io == MIB, "defaults for 8 CPUs");
+	      def.small_io == MIB && def.pipeline_step == 128 * KIB,
+	      "defaults for 8 CPUs");
 	phxfs_knobs_default(&k, 64);
 	CHECK(k.threads == 16, "threads for 64 CPUs: %u", k.threads);
 	phxfs_knobs_default(&k, -1);
@@ -147,8 +159,9 @@ static void parser(void)
 		      "%s unset or empty is not the default",
 		      phxfs_knob_name(o));
 	}
-	CHECK(!strcmp(phxfs_knob_name(PHXFS_KNOB_SMALL_IO), "PHXFS_SMALL_IO"),
-	      "knob name");
+	CHECK(!strcmp(phxfs_knob_name(PHXFS_KNOB_SMALL_IO), "PHXFS_SMALL_IO") &&
+	      !strcmp(phxfs_knob_name(PHXFS_KNOB_PIPELINE_STEP),
+		      "PHXFS_PIPELINE_STEP"), "knob name");
 }
 
 /* A child's environment: no PHXFS_* but what it sets. */
@@ -214,9 +227,10 @@ static void read_once(void)
 		setenv("PHXFS_THREADS", "5", 1);
 		setenv("PHXFS_BOUNCE_SIZE", "64k", 1);
 		setenv("PHXFS_SMALL_IO", "", 1);
+		setenv("PHXFS_PIPELINE_STEP", "32K", 1);
 		k = phxfs_knobs();
 		bad |= !k || k->threads != 5 || k->bounce_size != 64 * KIB ||
-		       k->small_io != MIB;
+		       k->small_io != MIB || k->pipeline_step != 32 * KIB;
 		setenv("PHXFS_THREADS", "7", 1);
 		setenv("PHXFS_CHUNK_SIZE", "junk", 1);
 		k = phxfs_knobs();
@@ -236,6 +250,7 @@ int main(void)
 	malformed_env("PHXFS_THREADS", "0");
 	malformed_env("PHXFS_BOUNCE_SIZE", "2G");
 	malformed_env("PHXFS_SMALL_IO", "1T");
+	malformed_env("PHXFS_PIPELINE_STEP", "100K1");
 	read_once();
 	if (failures)
 		return 1;

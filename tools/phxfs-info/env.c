@@ -17,6 +17,7 @@ static const struct {
 	{ "PHXFS_CHUNK_SIZE", "16M" },
 	{ "PHXFS_BOUNCE_SIZE", "4M" },
 	{ "PHXFS_SMALL_IO", "1M" },
+	{ "PHXFS_PIPELINE_STEP", "128K" },
 };
 
 void env_gather(struct env_info *env)
