@@ -197,7 +197,9 @@ def regcost_table(runs):
     r = reg[-1]
     p, c, q = r["phxfs"], r["cufile"], r["ratio_phxfs_cufile"]
     what = ("phxfs_regmem" if p.get("path") != "compat"
-            else "cudaHostAlloc (compat: nothing to register)")
+            else "a first 4K phxfs_read into the buffer (compat: nothing to "
+                 "register; open includes the thread's first I/O, which "
+                 "makes its pinned buffers and stream)")
     out = ["## Registration cost (µs, median of %d)" % r.get("reps", 0), "",
            "phxfs path: %s; the phxfs registration column is %s." %
            (p.get("path") or "?", what), "",
