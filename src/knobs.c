@@ -35,7 +35,7 @@ void phxfs_knobs_default(struct phxfs_knobs *k, long online_cpus)
 	k->chunk_size = 16 * MIB;
 	k->bounce_size = 4 * MIB;
 	k->small_io = 1 * MIB;
-	k->pipeline_step = 128 * KIB;
+	k->pipeline_step = 4 * MIB;
 }
 
 const char *phxfs_knob_name(enum phxfs_knob knob)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "knobs.h"
@@ -217,6 +218,22 @@ static int read_block(const struct phxfs_xfer *x, char *p, uint64_t at,
 }
 
 /*
+ * After a write whose last block ran past the end of the file: cut the
+ * block's padding off again, unless someone else (another writer of the
+ * file) has made the file longer since, whose bytes must stay.
+ */
+static int trim_padding(int fd, uint64_t padded_end, uint64_t size)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -1;
+	if ((uint64_t)st.st_size != padded_end)
+		return 0;
+	return ftruncate(fd, (off_t)size);
+}
+
+/*
  * Fill the bounce buffer for step @st of a write: the partial blocks at
  * its ends from the file (read-modify-write), then the new bytes. *@eof:
  * where the file ends if it ends inside the last block, which is where the
@@ -277,8 +294,8 @@ static ssize_t bounce_write(const struct phxfs_xfer *x, struct phxfs_stage *stg,
 		}
 		if (phxfs_file_write(&x->file, buf[i], cur.b - cur.a,
 				     (off_t)cur.a) ||
-		    (eof != NO_EOF &&
-		     ftruncate(x->file.fd, (off_t)max_u64(eof, cur.e))))
+		    (eof != NO_EOF && trim_padding(x->file.fd, cur.b,
+						   max_u64(eof, cur.e))))
 			return fail_synced(c);
 		if (!more)
 			break;

@@ -40,7 +40,9 @@
  *			  piece of one) goes in about four steps, each at
  *			  least this and at most PHXFS_BOUNCE_SIZE, in one if
  *			  it is no larger; 4K to 1G, a multiple of 4K
- *			  (default 128K)
+ *			  (default 4M, as large as a bounce: on an H100 the
+ *			  cost of more, smaller copies outweighed the overlap,
+ *			  bench/RESULTS.md)
  * Sizes take a K, M or G suffix (powers of 1024). A malformed value makes
  * phxfs_open() fail with EINVAL and say why, in one line on stderr.
  */

@@ -115,7 +115,7 @@ static void parser(void)
 	phxfs_knobs_default(&def, 8);
 	CHECK(def.compat == PHXFS_COMPAT_AUTO && def.threads == 8 &&
 	      def.chunk_size == 16 * MIB && def.bounce_size == 4 * MIB &&
-	      def.small_io == MIB && def.pipeline_step == 128 * KIB,
+	      def.small_io == MIB && def.pipeline_step == 4 * MIB,
 	      "defaults for 8 CPUs");
 	phxfs_knobs_default(&k, 64);
 	CHECK(k.threads == 16, "threads for 64 CPUs: %u", k.threads);

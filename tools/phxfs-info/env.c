@@ -17,7 +17,7 @@ static const struct {
 	{ "PHXFS_CHUNK_SIZE", "16M" },
 	{ "PHXFS_BOUNCE_SIZE", "4M" },
 	{ "PHXFS_SMALL_IO", "1M" },
-	{ "PHXFS_PIPELINE_STEP", "128K" },
+	{ "PHXFS_PIPELINE_STEP", "4M" },
 };
 
 void env_gather(struct env_info *env)
