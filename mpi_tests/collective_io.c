@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libphxfs_mpi collective and independent I/O, every rank's bytes checked
+ * against a pattern of the file offset: contiguous pieces (each rank
+ * straight to its buffer), block-cyclic small blocks (two-phase), forced
+ * two-phase with cb_nodes / cb_buffer_size hints, unaligned offsets, end
+ * of file, sparse writes that must keep the holes, independent calls.
+ * Usage: collective_io DIR
+ */
+#define _GNU_SOURCE
+#include "mpitest.h"
+
+#define PIECE ((2u << 20) + 123)	/* over phxfs_direct_min: direct */
+#define BLOCK 1000u			/* small and unaligned: two-phase */
+#define NBLOCKS 600u
+#define BUF_LEN (NBLOCKS * 4096u)
+
+static phxfs_mpi_t *ctx;
+static unsigned char *buf;
+static char dir[3000];
+static long job_id;	/* rank 0's pid: runs of other variants at once differ */
+
+static void path_of(char *path, const char *test)
+{
+	snprintf(path, 4096, "%s/collective_io.%s.np%d.%ld.dat", dir, test,
+		 mt_size, job_id);
+}
+
+static phxfs_mpi_file_t *open_file(const char *test, int amode,
+				   const char *const *hints)
+{
+	phxfs_mpi_file_t *f;
+	char path[4096];
+	MPI_Info info = MPI_INFO_NULL;
+
+	path_of(path, test);
+	if (hints) {
+		MPI_Info_create(&info);
+		for (; *hints; hints += 2)
+			MPI_Info_set(info, hints[0], hints[1]);
+	}
+	MT_OK(phxfs_mpi_file_open(ctx, path, amode, info, &f));
+	if (info != MPI_INFO_NULL)
+		MPI_Info_free(&info);
+	return f;
+}
+
+/* The buffer gets @seed's bytes of the extents (0: none), the rest @fill. */
+static void put(const struct phxfs_mpi_extent *e, size_t n, unsigned seed,
+		int fill)
+{
+	memset(mt_mirror, fill, BUF_LEN + PIECE);
+	for (size_t i = 0; seed && i < n; i++)
+		for (size_t j = 0; j < e[i].len; j++)
+			mt_mirror[e[i].buf_offset + j] =
+				mt_pattern(e[i].file_offset + (int64_t)j, seed);
+	mt_sync(buf, 0, BUF_LEN + PIECE, 1);
+}
+
+/* The extents hold @seed's bytes up to @eof; all else is still @fill. */
+static void expect(const char *test, const struct phxfs_mpi_extent *e,
+		   size_t n, unsigned seed, int fill, int64_t eof)
+{
+	unsigned char *want = malloc(BUF_LEN + PIECE);
+
+	memset(want, fill, BUF_LEN + PIECE);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < e[i].len; j++)
+			if (e[i].file_offset + (int64_t)j < eof)
+				want[e[i].buf_offset + j] = mt_pattern(
+					e[i].file_offset + (int64_t)j, seed);
+	mt_sync(buf, 0, BUF_LEN + PIECE, 0);
+	for (size_t i = 0; i < BUF_LEN + PIECE; i++)
+		if (mt_mirror[i] != want[i])
+			mt_fail("%s: buffer byte %zu is %#x, want %#x", test, i,
+				mt_mirror[i], want[i]);
+	free(want);
+}
+
+/* Extent @e holds @seed's bytes up to @eof; after it, anything. */
+static void expect_upto(const char *test, const struct phxfs_mpi_extent *e,
+			unsigned seed, int64_t eof)
+{
+	mt_sync(buf, 0, BUF_LEN + PIECE, 0);
+	for (size_t j = 0; j < e->len && e->file_offset + (int64_t)j < eof;
+	     j++)
+		if (mt_mirror[e->buf_offset + j] !=
+		    mt_pattern(e->file_offset + (int64_t)j, seed))
+			mt_fail("%s: buffer byte %zu", test, e->buf_offset + j);
+}
+
+/* The file, read with plain pread on rank 0: @seed (or @seed0 outside). */
+static void expect_file(const char *test, int64_t size,
+			const struct phxfs_mpi_extent *all, size_t n_all,
+			unsigned seed, unsigned seed0)
+{
+	char path[4096];
+	unsigned char *got, *want;
+	int fd;
+
+	MPI_Barrier(MPI_COMM_WORLD);
+	if (mt_rank)
+		return;
+	path_of(path, test);
+	got = malloc((size_t)size);
+	want = malloc((size_t)size);
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || pread(fd, got, (size_t)size, 0) != size)
+		mt_fail("%s: read back %s", test, path);
+	close(fd);
+	for (int64_t i = 0; i < size; i++)
+		want[i] = mt_pattern(i, seed0);
+	for (size_t i = 0; i < n_all; i++)
+		for (size_t j = 0; j < all[i].len; j++)
+			want[all[i].file_offset + (int64_t)j] =
+				mt_pattern(all[i].file_offset + (int64_t)j, seed);
+	for (int64_t i = 0; i < size; i++)
+		if (got[i] != want[i])
+			mt_fail("%s: file byte %lld is %#x, want %#x", test,
+				(long long)i, got[i], want[i]);
+	free(got);
+	free(want);
+}
+
+/* Block-cyclic: rank r's block i at file block i * size + r. */
+static size_t cyclic(struct phxfs_mpi_extent *e, int rank, int64_t base,
+		     size_t block)
+{
+	for (size_t i = 0; i < NBLOCKS; i++)
+		e[i] = (struct phxfs_mpi_extent){
+			.file_offset = base + (int64_t)((i * (size_t)mt_size +
+							 (size_t)rank) * block),
+			.buf_offset = i * block, .len = block };
+	return NBLOCKS;
+}
+
+static void test_contiguous(const char *test, const char *const *hints)
+{
+	struct phxfs_mpi_extent e = { 17 + (int64_t)mt_rank * PIECE, 0, PIECE };
+	struct phxfs_mpi_extent *all = malloc(sizeof(*all) * (size_t)mt_size);
+	phxfs_mpi_file_t *f = open_file(test, MPI_MODE_CREATE | MPI_MODE_RDWR,
+					hints);
+	size_t got;
+
+	put(&e, 1, 3, 0);
+	MT_OK(phxfs_mpi_write_at_all(f, e.file_offset, buf, PIECE, &got));
+	if (got != PIECE)
+		mt_fail("%s: wrote %zu", test, got);
+	for (int r = 0; r < mt_size; r++)
+		all[r] = (struct phxfs_mpi_extent){ 17 + (int64_t)r * PIECE, 0,
+						    PIECE };
+	/* The first 17 bytes were never written: zeros, not seed 0. */
+	put(&e, 1, 0, 0x5a);
+	MT_OK(phxfs_mpi_read_at_all(f, e.file_offset, buf, PIECE, &got));
+	if (got != PIECE)
+		mt_fail("%s: read %zu", test, got);
+	expect(test, &e, 1, 3, 0x5a, INT64_MAX);
+	MT_OK(phxfs_mpi_file_close(f));
+	if (mt_rank == 0) {
+		/* expect_file wants seed0 outside: make the hole agree. */
+		char path[4096];
+		unsigned char head[17];
+		int fd;
+
+		path_of(path, test);
+		fd = open(path, O_RDONLY);
+		if (fd < 0 || pread(fd, head, 17, 0) != 17)
+			mt_fail("%s: head", test);
+		close(fd);
+		for (int i = 0; i < 17; i++)
+			if (head[i])
+				mt_fail("%s: hole byte %d is %#x", test, i,
+					head[i]);
+	}
+	MPI_Barrier(MPI_COMM_WORLD);
+	free(all);
+}
+
+static void test_cyclic(const char *test, size_t block,
+			const char *const *hints)
+{
+	struct phxfs_mpi_extent *e = malloc(sizeof(*e) * NBLOCKS);
+	struct phxfs_mpi_extent *all = malloc(sizeof(*e) * NBLOCKS *
+					      (size_t)mt_size);
+	int64_t size = (int64_t)(NBLOCKS * (size_t)mt_size * block) + 5;
+	phxfs_mpi_file_t *f = open_file(test, MPI_MODE_CREATE | MPI_MODE_RDWR,
+					hints);
+	size_t n = cyclic(e, mt_rank, 5, block), got;
+
+	put(e, n, 7, 0);
+	MT_OK(phxfs_mpi_writev_at_all(f, buf, e, n, &got));
+	if (got != n * block)
+		mt_fail("%s: wrote %zu", test, got);
+	put(e, n, 0, 0xa5);
+	MT_OK(phxfs_mpi_readv_at_all(f, buf, e, n, &got));
+	if (got != n * block)
+		mt_fail("%s: read %zu", test, got);
+	expect(test, e, n, 7, 0xa5, INT64_MAX);
+	MT_OK(phxfs_mpi_file_close(f));
+	/* Bytes 0..4 were never written: the file has zeros there. */
+	for (int r = 0; r < mt_size; r++)
+		cyclic(all + (size_t)r * NBLOCKS, r, 5, block);
+	(void)size;
+	free(e);
+	free(all);
+}
+
+/* Sparse writes over an older file keep the holes' bytes. */
+static void test_holes(void)
+{
+	const char *test = "holes";
+	int64_t size = (int64_t)(NBLOCKS * (size_t)mt_size * BLOCK);
+	struct phxfs_mpi_extent *e = malloc(sizeof(*e) * NBLOCKS);
+	struct phxfs_mpi_extent *all = malloc(sizeof(*e) * NBLOCKS *
+					      (size_t)mt_size);
+	phxfs_mpi_file_t *f = open_file(test, MPI_MODE_CREATE | MPI_MODE_RDWR,
+					NULL);
+	size_t n = 0, got;
+
+	/* Rank 0 lays down seed 1 everywhere (independently). */
+	if (mt_rank == 0) {
+		unsigned char *p = malloc((size_t)size);
+
+		for (int64_t i = 0; i < size; i++)
+			p[i] = mt_pattern(i, 1);
+		char path[4096];
+		int fd;
+
+		path_of(path, test);
+		fd = open(path, O_WRONLY);
+		if (fd < 0 || pwrite(fd, p, (size_t)size, 0) != size || fsync(fd))
+			mt_fail("holes: prefill");
+		close(fd);
+		free(p);
+	}
+	MPI_Barrier(MPI_COMM_WORLD);
+	/* Every third block of each rank, seed 2. */
+	cyclic(e, mt_rank, 0, BLOCK);
+	for (size_t i = 0; i < NBLOCKS; i += 3)
+		e[n++] = e[i];
+	put(e, n, 2, 0);
+	MT_OK(phxfs_mpi_writev_at_all(f, buf, e, n, &got));
+	MT_OK(phxfs_mpi_file_close(f));
+	size_t n_all = 0;
+
+	for (int r = 0; r < mt_size; r++) {
+		struct phxfs_mpi_extent *x = all + n_all;
+
+		cyclic(x, r, 0, BLOCK);
+		for (size_t i = 0; i < NBLOCKS; i += 3)
+			all[n_all++] = x[i];
+	}
+	expect_file(test, size, all, n_all, 2, 1);
+	free(e);
+	free(all);
+}
+
+/* Reads across the end of the file: short counts, the rest untouched. */
+static void test_eof(void)
+{
+	const char *test = "eof";
+	int64_t size = (int64_t)mt_size * 3000 - 1234;
+	phxfs_mpi_file_t *f = open_file(test, MPI_MODE_CREATE | MPI_MODE_RDWR,
+					NULL);
+	struct phxfs_mpi_extent e = { (int64_t)mt_rank * 3000, 0, 3000 };
+	size_t got, want;
+
+	/* The file: seed 4, written collectively in pieces of 3000. */
+	e.len = e.file_offset + 3000 > size ? (size_t)(size - e.file_offset)
+					    : 3000;
+	put(&e, 1, 4, 0);
+	MT_OK(phxfs_mpi_write_at_all(f, e.file_offset, buf, e.len, &got));
+	/* Two-phase (small pieces), then direct (forced by hint). */
+	for (int pass = 0; pass < 2; pass++) {
+		e.len = 3000;
+		put(&e, 1, 0, 0x33);
+		if (pass == 1) {
+			MT_OK(phxfs_mpi_file_close(f));
+			f = open_file(test, MPI_MODE_RDONLY, (const char *[]){
+				"romio_cb_read", "disable", NULL });
+		}
+		MT_OK(phxfs_mpi_read_at_all(f, e.file_offset, buf, 3000, &got));
+		want = e.file_offset + 3000 > size ?
+			(size_t)(size - e.file_offset) : 3000;
+		if (got != want)
+			mt_fail("eof pass %d: read %zu, want %zu", pass, got,
+				want);
+		/* O_DIRECT may zero the rest of the last block: skip it. */
+		if (pass == 0)
+			expect("eof 2phase", &e, 1, 4, 0x33, size);
+		else
+			expect_upto("eof direct", &e, 4, size);
+	}
+	/* Wholly past the end: 0 bytes, collectively and independently. */
+	MT_OK(phxfs_mpi_read_at_all(f, size + 4096 * mt_rank, buf, 100, &got));
+	if (got)
+		mt_fail("eof: read %zu past the end", got);
+	MT_OK(phxfs_mpi_read_at(f, size - 10, buf, 100, &got));
+	if (got != 10)
+		mt_fail("eof: independent read %zu, want 10", got);
+	MT_OK(phxfs_mpi_file_close(f));
+}
+
+/*
+ * Independent calls: write my piece, read my neighbour's. The pieces do
+ * not share a file block: unaligned O_DIRECT writes read, modify and
+ * write whole blocks, which concurrent writers must not do to one block.
+ */
+static void test_independent(void)
+{
+	const char *test = "independent";
+	phxfs_mpi_file_t *f = open_file(test, MPI_MODE_CREATE | MPI_MODE_RDWR,
+					NULL);
+	struct phxfs_mpi_extent e = { 4096 + (int64_t)mt_rank * 81920, 0,
+				      77777 };
+	size_t got;
+
+	put(&e, 1, 5, 0);
+	MT_OK(phxfs_mpi_write_at(f, e.file_offset, buf, e.len, &got));
+	if (got != e.len)
+		mt_fail("independent: wrote %zu", got);
+	MPI_Barrier(MPI_COMM_WORLD);
+	e.file_offset = 4096 + (int64_t)((mt_rank + 1) % mt_size) * 81920;
+	put(&e, 1, 0, 0x11);
+	MT_OK(phxfs_mpi_read_at(f, e.file_offset, buf, e.len, &got));
+	expect(test, &e, 1, 5, 0x11, INT64_MAX);
+	MT_OK(phxfs_mpi_file_close(f));
+}
+
+/* Bad arguments on one rank fail the call on every rank, the same way. */
+static void test_bad_args(void)
+{
+	phxfs_mpi_file_t *f = open_file("badargs",
+					MPI_MODE_CREATE | MPI_MODE_RDWR, NULL);
+	int bad = mt_size - 1, rank, err;
+	size_t got;
+
+	errno = 0;
+	if (phxfs_mpi_read_at_all(f, mt_rank == bad ? -1 : 0, buf, 10,
+				  &got) != -1 || errno != EINVAL)
+		mt_fail("badargs: read_at_all gave errno %d", errno);
+	phxfs_mpi_last_error(ctx, &rank, &err);
+	if (rank != bad || err != EINVAL)
+		mt_fail("badargs: last error rank %d errno %d", rank, err);
+	MT_OK(phxfs_mpi_file_close(f));
+	errno = 0;
+	if (phxfs_mpi_file_open(ctx, "/nonexistent/x", MPI_MODE_RDONLY,
+				MPI_INFO_NULL, &f) != -1 || errno != ENOENT)
+		mt_fail("badargs: open gave errno %d", errno);
+}
+
+int main(int argc, char **argv)
+{
+	static const char *const forced[] = {
+		"cb_nodes", "2", "cb_buffer_size", "8K",
+		"romio_cb_read", "enable", "romio_cb_write", "enable", NULL };
+	static const char *const rounds[] = {
+		"cb_buffer_size", "4K", NULL };
+
+	MPI_Init(&argc, &argv);
+	MPI_Comm_rank(MPI_COMM_WORLD, &mt_rank);
+	MPI_Comm_size(MPI_COMM_WORLD, &mt_size);
+	if (argc < 2)
+		mt_fail("usage: %s DIR", argv[0]);
+	snprintf(dir, sizeof(dir), "%s", argv[1]);
+	job_id = (long)getpid();
+	MPI_Bcast(&job_id, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+	MT_OK(phxfs_mpi_init(MPI_COMM_WORLD, MPI_INFO_NULL, &ctx));
+	buf = mt_buffer(ctx, BUF_LEN + PIECE);
+
+	test_contiguous("contiguous", NULL);
+	test_contiguous("contiguous_2phase", forced);
+	test_cyclic("cyclic", BLOCK, NULL);
+	test_cyclic("cyclic_4k", 4096, NULL);
+	test_cyclic("cyclic_hints", 333, forced);
+	test_cyclic("cyclic_rounds", BLOCK, rounds);
+	test_holes();
+	test_eof();
+	test_independent();
+	test_bad_args();
+
+	mt_buffer_free(ctx, buf);
+	MT_OK(phxfs_mpi_finalize(ctx));
+	if (mt_rank == 0) {
+		static const char *const tests[] = {
+			"contiguous", "contiguous_2phase", "cyclic", "cyclic_4k",
+			"cyclic_hints", "cyclic_rounds", "holes", "eof",
+			"independent", "badargs",
+		};
+		char path[4096];
+
+		for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+			path_of(path, tests[i]);
+			unlink(path);
+		}
+	}
+	if (mt_rank == 0)
+		printf("collective_io: %d ranks, mode %s: OK\n", mt_size,
+		       getenv("PHXFS_COMPAT") ? getenv("PHXFS_COMPAT") : "auto");
+	MPI_Finalize();
+	return 0;
+}
