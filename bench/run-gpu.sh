@@ -259,8 +259,9 @@ if has rand "$parts"; then
 			--drop-cache -T "$seconds"
 	done
 	if has phxfs "$xfers"; then
-		cell rand "$(label_of "phxfs" 4K "$rand_threads") b$rand_depth" \
-			-f "$file" -x 0 -I 2 -i 4K -w "$rand_threads" \
+		# One thread with the same number in flight as the threads.
+		cell rand "$(label_of "phxfs" 4K 1) b$rand_depth" \
+			-f "$file" -x 0 -I 2 -i 4K -w 1 \
 			-b "$rand_depth" -D 1 --drop-cache -T "$seconds"
 	fi
 fi

@@ -35,7 +35,7 @@
 
 #define BATCH_DEFAULT_DEPTH	128
 #define BATCH_MAX_DEPTH		4096
-#define BATCH_MAX_WORKERS	16
+#define BATCH_MAX_WORKERS	32
 /* One io_uring read or write moves at most this; larger ones use workers. */
 #define BATCH_MAX_RING_IO	(1u << 30)
 
