@@ -3,6 +3,8 @@
 #include "xfer.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -218,19 +220,34 @@ static int read_block(const struct phxfs_xfer *x, char *p, uint64_t at,
 }
 
 /*
- * After a write whose last block ran past the end of the file: cut the
- * block's padding off again, unless someone else (another writer of the
- * file) has made the file longer since, whose bytes must stay.
+ * Write a step whose last block runs past the end of the file. The
+ * padding of that block must never reach the file: a padded O_DIRECT write
+ * cut back by ftruncate() would cut away what another writer appended in
+ * between. So the whole blocks go O_DIRECT and the last one's wanted bytes
+ * go exactly, through a descriptor of the same file without O_DIRECT (the
+ * kernel keeps the page cache and direct I/O of a file coherent).
  */
-static int trim_padding(int fd, uint64_t padded_end, uint64_t size)
+static int write_past_eof(const struct phxfs_xfer *x, const char *buf,
+			  const struct step *st)
 {
-	struct stat st;
+	const struct phxfs_file *f = &x->file;
+	uint64_t tail = st->b - f->off_align;
+	struct phxfs_file buffered = *f;
+	char path[64];
+	int ret;
 
-	if (fstat(fd, &st))
+	if (tail > st->a && phxfs_file_write(f, buf, tail - st->a,
+					     (off_t)st->a))
 		return -1;
-	if ((uint64_t)st.st_size != padded_end)
-		return 0;
-	return ftruncate(fd, (off_t)size);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", f->fd);
+	buffered.fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (buffered.fd < 0)
+		return -1;
+	buffered.direct = false;
+	ret = phxfs_file_write(&buffered, buf + (tail - st->a), st->e - tail,
+			       (off_t)tail);
+	close(buffered.fd);
+	return ret;
 }
 
 /*
@@ -292,10 +309,10 @@ static ssize_t bounce_write(const struct phxfs_xfer *x, struct phxfs_stage *stg,
 			    fill_step(x, c, buf[i ^ 1], &next, &next_eof))
 				return fail_synced(c);
 		}
-		if (phxfs_file_write(&x->file, buf[i], cur.b - cur.a,
-				     (off_t)cur.a) ||
-		    (eof != NO_EOF && trim_padding(x->file.fd, cur.b,
-						   max_u64(eof, cur.e))))
+		if (eof != NO_EOF && eof < cur.b ?
+		    write_past_eof(x, buf[i], &cur) :
+		    phxfs_file_write(&x->file, buf[i], cur.b - cur.a,
+				     (off_t)cur.a))
 			return fail_synced(c);
 		if (!more)
 			break;
