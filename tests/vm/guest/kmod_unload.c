@@ -27,26 +27,6 @@
 
 extern char **environ;
 
-static int exists(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0;
-}
-
-/* Wait up to 2 s for @path to (dis)appear; devtmpfs updates are quick. */
-static int wait_exists(const char *path, int want)
-{
-	struct timespec ts = { 0, 20 * 1000 * 1000 };
-
-	for (int i = 0; i < 100; i++) {
-		if (exists(path) == want)
-			return 1;
-		nanosleep(&ts, NULL);
-	}
-	return 0;
-}
-
 static void load(const char *kmod, const char *args)
 {
 	int fd = open(kmod, O_RDONLY | O_CLOEXEC);
@@ -56,7 +36,7 @@ static void load(const char *kmod, const char *args)
 	if (syscall(SYS_finit_module, fd, args, 0) < 0)
 		vmtest_fail("finit_module %s '%s': %s", kmod, args, strerror(errno));
 	close(fd);
-	if (!wait_exists(DEV_PATH, 1))
+	if (!vmtest_wait_exists(DEV_PATH, 1))
 		vmtest_fail("%s did not appear after loading %s", DEV_PATH, MODULE_NAME);
 }
 
@@ -70,9 +50,9 @@ static void unload_ok(const char *when)
 {
 	if (unload() < 0)
 		vmtest_fail("unloading %s %s: %s", MODULE_NAME, when, strerror(errno));
-	if (!wait_exists(DEV_PATH, 0))
+	if (!vmtest_wait_exists(DEV_PATH, 0))
 		vmtest_fail("%s still exists after unloading %s", DEV_PATH, MODULE_NAME);
-	if (exists("/sys/module/" MODULE_NAME))
+	if (vmtest_exists("/sys/module/" MODULE_NAME))
 		vmtest_fail("/sys/module/%s still exists after unloading", MODULE_NAME);
 }
 
@@ -101,7 +81,7 @@ int main(void)
 	vmtest_name = "kmod_unload";
 	if (!args)
 		args = "";
-	if (exists("/sys/module/" MODULE_NAME))
+	if (vmtest_exists("/sys/module/" MODULE_NAME))
 		vmtest_fail("%s is loaded already: run with phxvm --kmod PATH --no-insmod",
 			    MODULE_NAME);
 
@@ -122,7 +102,8 @@ int main(void)
 	rc = run_rmmod();
 	if (rc == 0)
 		vmtest_fail("rmmod %s succeeded while %s is open", MODULE_NAME, DEV_PATH);
-	if (!exists("/sys/module/" MODULE_NAME) || !exists(DEV_PATH))
+	if (!vmtest_exists("/sys/module/" MODULE_NAME) ||
+	    !vmtest_exists(DEV_PATH))
 		vmtest_fail("%s or %s gone after a refused unload", MODULE_NAME, DEV_PATH);
 	memset(&ver, 0, sizeof(ver));
 	if (ioctl(fd, PHXFS_IOC_VERSION, &ver) < 0)

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 static const char *vmtest_name = "vmtest";
 
@@ -82,6 +84,27 @@ static inline uint64_t vmtest_fnv1a64(uint64_t h, const void *buf, size_t len)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+/* Whether @path exists. */
+static inline int vmtest_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* Wait up to 2 s for @path to (dis)appear; devtmpfs updates are quick. */
+static inline int vmtest_wait_exists(const char *path, int want)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+	for (int i = 0; i < 100; i++) {
+		if (vmtest_exists(path) == want)
+			return 1;
+		nanosleep(&ts, NULL);
+	}
+	return 0;
 }
 
 #endif /* PHXFS_VMTEST_H */

@@ -61,26 +61,6 @@ static int nvme = -1;
 /* Host memory: disk contents to compare with, and BAR snapshots. */
 static unsigned char *buf_a, *buf_b, *snap;
 
-static int exists(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0;
-}
-
-/* Wait up to 2 s for @path to (dis)appear. */
-static int wait_exists(const char *path, int want)
-{
-	struct timespec ts = { 0, 20 * 1000 * 1000 };
-
-	for (int i = 0; i < 100; i++) {
-		if (exists(path) == want)
-			return 1;
-		nanosleep(&ts, NULL);
-	}
-	return 0;
-}
-
 /* finit_module: 0 or -1 with errno. */
 static int load_module(const char *ko, const char *args)
 {
@@ -262,7 +242,7 @@ static void load_both(const char *fake_ko, const char *kmod, const char *args)
 	if (load_module(fake_ko, ""))
 		vmtest_fail("loading %s: %s", fake_ko, strerror(errno));
 	snprintf(path, sizeof(path), FAKE_DRIVER "/%s", bdf);
-	if (!exists(path))
+	if (!vmtest_exists(path))
 		vmtest_fail("%s did not bind %s", FAKE, bdf);
 	read_file("/sys/module/" FAKE "/parameters/va_base", line, sizeof(line));
 	va_base = strtoull(line, NULL, 0);
@@ -283,7 +263,7 @@ static void step_device(void)
 	char line[64];
 	int fd;
 
-	if (!wait_exists(DEV_PATH, 1))
+	if (!vmtest_wait_exists(DEV_PATH, 1))
 		vmtest_fail("%s did not appear", DEV_PATH);
 	read_file(CLASS_PATH "/provider", line, sizeof(line));
 	if (strcmp(line, "nvidia\n"))
@@ -549,7 +529,7 @@ static void step_unbind(void)
 	err = write_file(FAKE_DRIVER "/unbind", bdf);
 	if (err)
 		vmtest_fail("unbind %s from %s: %s", bdf, FAKE, strerror(err));
-	if (!wait_exists(DEV_PATH, 0) || exists(CLASS_PATH))
+	if (!vmtest_wait_exists(DEV_PATH, 0) || vmtest_exists(CLASS_PATH))
 		vmtest_fail("%s still there after the GPU's driver unbound", DEV_PATH);
 	errno = 0;
 	expect_efault(pread(nvme, t, MIB, DISK_G), "pread after unbind");
@@ -563,7 +543,7 @@ static void step_unbind(void)
 	err = write_file(FAKE_DRIVER "/bind", bdf);
 	if (err)
 		vmtest_fail("bind %s to %s: %s", bdf, FAKE, strerror(err));
-	if (!wait_exists(DEV_PATH, 1))
+	if (!vmtest_wait_exists(DEV_PATH, 1))
 		vmtest_fail("%s did not come back after bind", DEV_PATH);
 	read_file(CLASS_PATH "/provider", line, sizeof(line));
 	if (strcmp(line, "nvidia\n"))
@@ -605,11 +585,11 @@ static void step_cleanup(void)
 
 	if (unload_module("phxfs"))
 		vmtest_fail("rmmod phxfs: %s", strerror(errno));
-	if (!wait_exists(DEV_PATH, 0) || exists("/sys/module/phxfs"))
+	if (!vmtest_wait_exists(DEV_PATH, 0) || vmtest_exists("/sys/module/phxfs"))
 		vmtest_fail("phxfs or %s still there after rmmod", DEV_PATH);
 	if (unload_module(FAKE))
 		vmtest_fail("rmmod %s after phxfs: %s", FAKE, strerror(errno));
-	if (exists("/sys/module/" FAKE))
+	if (vmtest_exists("/sys/module/" FAKE))
 		vmtest_fail("/sys/module/%s still there after rmmod", FAKE);
 	vmtest_note("h. rmmod phxfs, then rmmod %s: both unloaded", FAKE);
 }
@@ -624,7 +604,7 @@ int main(int argc, char **argv)
 		vmtest_fail("usage: nvidia_provider PATH/%s.ko (under phxvm --kmod phxfs.ko --no-insmod)",
 			    FAKE);
 	bdf = vmtest_env("PHXVM_BAR_BDF");
-	if (exists("/sys/module/phxfs") || exists("/sys/module/" FAKE))
+	if (vmtest_exists("/sys/module/phxfs") || vmtest_exists("/sys/module/" FAKE))
 		vmtest_fail("phxfs or %s is loaded already: run with phxvm --no-insmod",
 			    FAKE);
 	buf_a = aligned_alloc(4096, F_LEN);
