@@ -9,20 +9,35 @@ file(GLOB PHXFS_KMOD_SOURCES CONFIGURE_DEPENDS
 set(_kmod_dir "${CMAKE_BINARY_DIR}/kmod")
 set(PHXFS_KMOD_FILE "${_kmod_dir}/phxfs.ko" CACHE INTERNAL "")
 
-add_custom_command(
-  OUTPUT "${PHXFS_KMOD_FILE}"
-  COMMAND "${CMAKE_COMMAND}" -E make_directory "${_kmod_dir}"
-  COMMAND "${CMAKE_COMMAND}" -E copy_if_different ${PHXFS_KMOD_SOURCES}
-          "${PROJECT_SOURCE_DIR}/kmod/Kbuild" "${_kmod_dir}"
-  COMMAND "${CMAKE_COMMAND}" -E env --unset=MAKEFLAGS
-          make -s -C "${PHXFS_KERNEL_BUILD_DIR}" "M=${_kmod_dir}"
-          "PHXFS_INCLUDE=${PROJECT_SOURCE_DIR}/include"
-          "PHXFS_NV_P2P_H=${PHXFS_NV_P2P_H}" modules
-  DEPENDS ${PHXFS_KMOD_SOURCES} "${PROJECT_SOURCE_DIR}/kmod/Kbuild"
-          "${PROJECT_SOURCE_DIR}/include/phxfs/phxfs_ioctl.h"
-  COMMENT "Building phoenix-fs (kmod/) for kernel ${PHXFS_KERNEL_RELEASE}"
-  VERBATIM)
-add_custom_target(phxfs_kmod ALL DEPENDS "${PHXFS_KMOD_FILE}")
+# phxfs_add_kmod(<target> <.ko path> KBUILD <file> SOURCES <file>...
+#                [DEPENDS <file>...] [MAKE_ARGS <arg>...] [COMMENT <text>])
+# Builds an out-of-tree module with the kernel's Kbuild in the directory of
+# <.ko path>, into which the sources and the Kbuild file are copied first.
+function(phxfs_add_kmod target ko)
+  cmake_parse_arguments(PARSE_ARGV 2 arg "" "KBUILD;COMMENT"
+                        "SOURCES;DEPENDS;MAKE_ARGS")
+  get_filename_component(dir "${ko}" DIRECTORY)
+  add_custom_command(
+    OUTPUT "${ko}"
+    COMMAND "${CMAKE_COMMAND}" -E make_directory "${dir}"
+    COMMAND "${CMAKE_COMMAND}" -E copy_if_different ${arg_SOURCES}
+            "${arg_KBUILD}" "${dir}"
+    COMMAND "${CMAKE_COMMAND}" -E env --unset=MAKEFLAGS
+            make -s -C "${PHXFS_KERNEL_BUILD_DIR}" "M=${dir}" ${arg_MAKE_ARGS}
+            modules
+    DEPENDS ${arg_SOURCES} "${arg_KBUILD}" ${arg_DEPENDS}
+    COMMENT "${arg_COMMENT}"
+    VERBATIM)
+  add_custom_target(${target} ALL DEPENDS "${ko}")
+endfunction()
+
+phxfs_add_kmod(phxfs_kmod "${PHXFS_KMOD_FILE}"
+  KBUILD "${PROJECT_SOURCE_DIR}/kmod/Kbuild"
+  SOURCES ${PHXFS_KMOD_SOURCES}
+  DEPENDS "${PROJECT_SOURCE_DIR}/include/phxfs/phxfs_ioctl.h"
+  MAKE_ARGS "PHXFS_INCLUDE=${PROJECT_SOURCE_DIR}/include"
+            "PHXFS_NV_P2P_H=${PHXFS_NV_P2P_H}"
+  COMMENT "Building phoenix-fs (kmod/) for kernel ${PHXFS_KERNEL_RELEASE}")
 
 if(PHXFS_WITH_LINT AND BUILD_TESTING)
   # The kernel's coding style on the module and the ABI header it shares.
