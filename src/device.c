@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,13 +29,22 @@
 
 struct phxfs_device {
 	pthread_mutex_t lock;
-	int refs;		/* phxfs_open() count; 0: closed */
+	atomic_int refs;	/* phxfs_open() count; 0: closed */
 	int mode;		/* enum phxfs_mode */
 	int fd;			/* the device node; -1 in compat mode */
 	size_t granule;		/* the provider pins in these units */
 	off_t next_offset;	/* each mmap its own offsets: see kmod */
 	struct phxfs_regmap regs;
+	/*
+	 * Moves on (under @lock) whenever a registration goes away, so that
+	 * the threads' hints (device.h) know to look again.
+	 */
+	atomic_uint_fast64_t gen;
+	/* regs.count, for lookups that need not lock to find nothing. */
+	atomic_size_t nregs;
 };
+
+_Thread_local struct phxfs_reg_hint phxfs_hint;
 
 static struct phxfs_device devices[PHXFS_MAX_DEVICES];
 static pthread_once_t devices_once = PTHREAD_ONCE_INIT;
@@ -167,6 +177,12 @@ int phxfs_open(int device_id)
 	return 0;
 }
 
+/* Before a registration goes: no thread's hint may lead to it any more. */
+static void forget_hints(struct phxfs_device *dev)
+{
+	atomic_fetch_add_explicit(&dev->gen, 1, memory_order_release);
+}
+
 static int unmap_reg(struct phxfs_device *dev, const struct phxfs_reg *reg)
 {
 	struct phxfs_unmap req = { .handle = reg->handle };
@@ -185,9 +201,11 @@ int phxfs_close(int device_id)
 	if (!dev)
 		return -1;
 	if (--dev->refs == 0 && dev->mode == PHXFS_MODE_DIRECT) {
+		forget_hints(dev);
 		for (size_t i = 0; i < dev->regs.count; i++)
 			unmap_reg(dev, &dev->regs.regs[i]);
 		phxfs_regmap_free(&dev->regs);
+		atomic_store(&dev->nregs, 0);
 		close(dev->fd);
 		dev->fd = -1;
 	}
@@ -248,6 +266,7 @@ int phxfs_regmem(int device_id, const void *addr, size_t len,
 		unmap_reg(dev, &reg);
 		return fail(dev, err);
 	}
+	atomic_store(&dev->nregs, dev->regs.count);
 	*target_addr = reg.target;
 	pthread_mutex_unlock(&dev->lock);
 	return 0;
@@ -269,8 +288,10 @@ int phxfs_deregmem(int device_id, const void *addr, size_t len)
 	reg = phxfs_regmap_find(&dev->regs, (uintptr_t)addr, len);
 	if (!reg || reg->dev_addr != (uintptr_t)addr || reg->len != len)
 		return fail(dev, ENOENT);
+	forget_hints(dev);
 	err = unmap_reg(dev, reg);
 	phxfs_regmap_remove(&dev->regs, reg);
+	atomic_store(&dev->nregs, dev->regs.count);
 	if (err)
 		return fail(dev, err);
 	pthread_mutex_unlock(&dev->lock);
@@ -291,13 +312,36 @@ int phxfs_mode(int device_id)
 
 int phxfs_device_target(int id, uintptr_t addr, size_t len, void **target)
 {
-	struct phxfs_device *dev = lock_open_device(id);
+	struct phxfs_device *dev;
 	struct phxfs_reg *reg;
 
+	if (id >= 0 && id < PHXFS_MAX_DEVICES) {
+		dev = &devices[id];
+		*target = phxfs_hinted_target(id, addr, len);
+		/* Compat mode, or no registration yet: nothing to find. */
+		if (*target || (atomic_load(&dev->refs) > 0 &&
+				!atomic_load(&dev->nregs)))
+			return 0;
+	}
+	dev = lock_open_device(id);
 	if (!dev)
 		return -1;
 	reg = phxfs_regmap_find(&dev->regs, addr, len);
-	*target = reg ? (char *)reg->target + (addr - reg->dev_addr) : NULL;
+	*target = NULL;
+	/* Open, so the knobs were read and are good. */
+	if (reg) {
+		phxfs_hint = (struct phxfs_reg_hint){
+			.id = id,
+			.gen = atomic_load_explicit(&dev->gen,
+						    memory_order_relaxed),
+			.gen_now = &dev->gen,
+			.dev_addr = reg->dev_addr,
+			.len = reg->len,
+			.target = reg->target,
+			.small_io = phxfs_knobs()->small_io,
+		};
+		*target = (char *)reg->target + (addr - reg->dev_addr);
+	}
 	pthread_mutex_unlock(&dev->lock);
 	return 0;
 }

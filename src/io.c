@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <unistd.h>
 
 #include "device.h"
 #include "knobs.h"
@@ -133,6 +134,47 @@ static ssize_t run_split(const struct phxfs_xfer *x, size_t size,
 	return r.eof < r.end ? (ssize_t)(r.eof - x->start) : (ssize_t)size;
 }
 
+/*
+ * The common case of direct I/O, a small request into a registered buffer:
+ * one pread()/pwrite() straight into the module's mapping, without probing
+ * the descriptor first. What that call does not finish whole (an O_DIRECT
+ * alignment refused, a short count, a revoked mapping, a signal) the
+ * general path does again from the start, probing the descriptor: reading
+ * again, or writing the same bytes again, is harmless. Any other error is
+ * final. REDO: not done here.
+ */
+#define REDO (-2)
+
+static inline ssize_t registered_once(bool write, int fd, void *p,
+				     size_t size, off_t off)
+{
+	ssize_t n = write ? pwrite(fd, p, size, off) : pread(fd, p, size, off);
+
+	if (n == (ssize_t)size)
+		return n;
+	if (n < 0 && errno != EINVAL && errno != EFAULT && errno != EINTR)
+		return -1;
+	return REDO;
+}
+
+/*
+ * The module's address of a small request's buffer, if this thread's hint
+ * knows it (device.h); NULL sends the request down the general path, which
+ * also gives any bad argument its errno.
+ */
+static inline char *hinted_small(int device_id, const void *buf,
+				 size_t buf_offset, size_t size,
+				 off_t file_offset)
+{
+	uintptr_t addr = (uintptr_t)buf;
+
+	if (!size || size > phxfs_hint.small_io || file_offset < 0 ||
+	    addr > UINTPTR_MAX - buf_offset ||
+	    (uint64_t)file_offset > OFF_MAX - size)
+		return NULL;
+	return phxfs_hinted_target(device_id, addr + buf_offset, size);
+}
+
 ssize_t phxfs_io_run(const struct phxfs_io_req *req)
 {
 	const struct phxfs_knobs *knobs;
@@ -145,18 +187,26 @@ ssize_t phxfs_io_run(const struct phxfs_io_req *req)
 		errno = EINVAL;
 		return -1;
 	}
-	if (phxfs_io_resolve(req->device_id, req->buf, req->buf_offset,
-			     req->size, &x.target) ||
-	    phxfs_file_probe(req->fd, &x.file))
+	knobs = phxfs_knobs();
+	if (!knobs ||
+	    phxfs_io_resolve(req->device_id, req->buf, req->buf_offset,
+			     req->size, &x.target))
+		return -1;
+	if (x.target.registered && req->size && req->size <= knobs->small_io) {
+		ssize_t n = registered_once(req->opcode == PHXFS_OP_WRITE,
+					    req->fd, x.target.host, req->size,
+					    req->file_offset);
+
+		if (n != REDO)
+			return n;
+	}
+	if (phxfs_file_probe(req->fd, &x.file))
 		return -1;
 	x.write = req->opcode == PHXFS_OP_WRITE;
 	if (x.write ? !x.file.writable : !x.file.readable) {
 		errno = EBADF;
 		return -1;
 	}
-	knobs = phxfs_knobs();
-	if (!knobs)
-		return -1;
 	if (!req->size)
 		return 0;
 	x.start = (uint64_t)req->file_offset;
@@ -165,11 +215,22 @@ ssize_t phxfs_io_run(const struct phxfs_io_req *req)
 	return run_split(&x, req->size, knobs->chunk_size);
 }
 
-ssize_t phxfs_read(int fd, int device_id, void *buf, size_t buf_offset,
-		   size_t size, off_t file_offset)
+/* The hinted path of phxfs_read() and phxfs_write(), else the general one. */
+static inline ssize_t io_call(int opcode, int fd, int device_id, void *buf,
+			      size_t buf_offset, size_t size, off_t file_offset)
 {
-	const struct phxfs_io_req req = {
-		.opcode = PHXFS_OP_READ,
+	char *p = hinted_small(device_id, buf, buf_offset, size, file_offset);
+	struct phxfs_io_req req;
+
+	if (p) {
+		ssize_t n = registered_once(opcode == PHXFS_OP_WRITE, fd, p,
+					    size, file_offset);
+
+		if (n != REDO)
+			return n;
+	}
+	req = (struct phxfs_io_req){
+		.opcode = opcode,
 		.fd = fd,
 		.device_id = device_id,
 		.buf = buf,
@@ -177,24 +238,21 @@ ssize_t phxfs_read(int fd, int device_id, void *buf, size_t buf_offset,
 		.size = size,
 		.file_offset = file_offset,
 	};
-
 	return phxfs_io_run(&req);
+}
+
+ssize_t phxfs_read(int fd, int device_id, void *buf, size_t buf_offset,
+		   size_t size, off_t file_offset)
+{
+	return io_call(PHXFS_OP_READ, fd, device_id, buf, buf_offset, size,
+		       file_offset);
 }
 
 ssize_t phxfs_write(int fd, int device_id, const void *buf, size_t buf_offset,
 		    size_t size, off_t file_offset)
 {
-	const struct phxfs_io_req req = {
-		.opcode = PHXFS_OP_WRITE,
-		.fd = fd,
-		.device_id = device_id,
-		.buf = (void *)buf,
-		.buf_offset = buf_offset,
-		.size = size,
-		.file_offset = file_offset,
-	};
-
-	return phxfs_io_run(&req);
+	return io_call(PHXFS_OP_WRITE, fd, device_id, (void *)buf, buf_offset,
+		       size, file_offset);
 }
 
 /*
