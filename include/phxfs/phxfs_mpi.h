@@ -44,6 +44,10 @@
  *	phxfs_cuda_aware  enable / disable / automatic (default): exchange
  *			  device memory through MPI when the library is
  *			  CUDA-aware (checked at run time)
+ *	phxfs_o_direct	  enable: open with O_DIRECT or fail (EINVAL where
+ *			  the file system refuses it); disable: through the
+ *			  page cache; automatic (default): O_DIRECT where
+ *			  the file system takes it
  * Sizes take a K, M or G suffix (powers of 1024).
  */
 #ifndef PHXFS_MPI_H
@@ -114,8 +118,9 @@ PHXFS_EXPORT int phxfs_mpi_deregmem(phxfs_mpi_t *ctx, const void *addr,
  *	MPI_MODE_CREATE and MPI_MODE_EXCL
  * @info: hints overriding those of @ctx, or MPI_INFO_NULL
  *
- * The file is opened with O_DIRECT where its file system takes it.
- * Errors: those of open(2); EINVAL a bad @amode or hint; ENOMEM.
+ * The file is opened with O_DIRECT where its file system takes it (hint
+ * phxfs_o_direct). Errors: those of open(2); EINVAL a bad @amode or hint,
+ * or O_DIRECT required and refused; ENOMEM.
  */
 PHXFS_EXPORT int phxfs_mpi_file_open(phxfs_mpi_t *ctx, const char *path,
 				     int amode, MPI_Info info,

@@ -31,11 +31,15 @@ static int open_flags(int amode, bool first, int *flags)
 	return 0;
 }
 
-static int open_one(const char *path, int flags, int *fd)
+static int open_one(const char *path, int flags, int o_direct, int *fd)
 {
+	if (o_direct == PHXFS_MPI_DISABLE) {
+		*fd = open(path, flags, 0644);
+		return *fd < 0 ? errno : 0;
+	}
 	*fd = open(path, flags | O_DIRECT, 0644);
 	/* tmpfs and some others refuse O_DIRECT: buffered still works. */
-	if (*fd < 0 && errno == EINVAL)
+	if (*fd < 0 && errno == EINVAL && o_direct == PHXFS_MPI_AUTO)
 		*fd = open(path, flags, 0644);
 	return *fd < 0 ? errno : 0;
 }
@@ -92,11 +96,11 @@ int phxfs_mpi_file_open(phxfs_mpi_t *ctx, const char *path, int amode,
 	if (!err)
 		err = open_flags(amode, ctx->rank == 0, &flags);
 	if (!err && ctx->rank == 0)
-		err = open_one(path, flags, &f->fd);
+		err = open_one(path, flags, f->hints.o_direct, &f->fd);
 	if (phxfs_mpi_agree(ctx, err))
 		goto fail;
 	if (ctx->rank)
-		err = open_one(path, flags, &f->fd);
+		err = open_one(path, flags, f->hints.o_direct, &f->fd);
 	if (phxfs_mpi_agree(ctx, err))
 		goto fail;
 	f->rd = (flags & O_ACCMODE) == O_RDONLY ||

@@ -106,6 +106,8 @@ static int parse_one(const char *key, const char *v, struct phxfs_mpi_hints *h)
 		return parse_switch(v, &h->cb_write);
 	} else if (!strcmp(key, "phxfs_cuda_aware")) {
 		return parse_switch(v, &h->cuda_aware);
+	} else if (!strcmp(key, "phxfs_o_direct")) {
+		return parse_switch(v, &h->o_direct);
 	}
 	return 0;	/* other keys are other layers' hints */
 }
@@ -115,6 +117,7 @@ int phxfs_mpi_hints_parse(MPI_Info info, struct phxfs_mpi_hints *h)
 	static const char *const keys[] = {
 		"cb_nodes", "cb_buffer_size", "phxfs_direct_min",
 		"romio_cb_read", "romio_cb_write", "phxfs_cuda_aware",
+		"phxfs_o_direct",
 	};
 	char v[MPI_MAX_INFO_VAL + 1];
 

@@ -26,6 +26,7 @@ struct phxfs_mpi_hints {
 	int cb_read, cb_write;		/* enum phxfs_mpi_switch */
 	size_t direct_min;
 	int cuda_aware;			/* enum phxfs_mpi_switch */
+	int o_direct;			/* enum phxfs_mpi_switch */
 };
 
 struct phxfs_mpi {
