@@ -90,6 +90,45 @@ PHXFS_EXPORT int phxfs_mpi_finalize(phxfs_mpi_t *ctx);
 PHXFS_EXPORT int phxfs_mpi_device(const phxfs_mpi_t *ctx);
 
 /**
+ * struct phxfs_mpi_stats - how this rank's I/O went, since phxfs_mpi_init()
+ * @cuda_aware: 1 when the MPI library takes device pointers, asked at run
+ *	time (MPIX_Query_cuda_support) and true on every rank; 0 otherwise
+ * @direct_bytes: bytes of collective calls this rank moved itself,
+ *	straight between the file and its buffer (one large piece per rank)
+ * @two_phase_bytes: bytes of this rank's buffer that collective calls
+ *	moved through two-phase aggregation; each byte also counts in one of
+ *	the three below, by how it crossed MPI:
+ * @exchanged_host_bytes: host memory, taken by MPI as it is;
+ * @exchanged_device_bytes: device memory, taken by a CUDA-aware MPI;
+ * @staged_bytes: device memory (or a registered mapping), staged through
+ *	host memory with one copy each way because MPI cannot take it
+ * @independent_bytes: bytes of phxfs_mpi_read_at() / phxfs_mpi_write_at()
+ * @direct_calls, @two_phase_calls: collective calls that took each path
+ *
+ * Counts are this rank's, of calls that succeeded, reads and writes
+ * together; take differences to measure a stretch of calls.
+ */
+struct phxfs_mpi_stats {
+	int cuda_aware;
+	unsigned long long direct_bytes;
+	unsigned long long two_phase_bytes;
+	unsigned long long exchanged_host_bytes;
+	unsigned long long exchanged_device_bytes;
+	unsigned long long staged_bytes;
+	unsigned long long independent_bytes;
+	unsigned long long direct_calls;
+	unsigned long long two_phase_calls;
+};
+
+/**
+ * phxfs_mpi_get_stats() - this rank's counts (not collective)
+ *
+ * Errors: EINVAL @ctx or @stats NULL.
+ */
+PHXFS_EXPORT int phxfs_mpi_get_stats(const phxfs_mpi_t *ctx,
+				     struct phxfs_mpi_stats *stats);
+
+/**
  * phxfs_mpi_last_error() - who failed the last collective call of @ctx
  * @rank: out (may be NULL): the lowest failing rank, -1 after a success
  * @err: out (may be NULL): its errno, 0 after a success

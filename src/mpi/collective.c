@@ -176,6 +176,33 @@ static int gather(phxfs_mpi_t *ctx, const int64_t *hdr,
 	return 0;
 }
 
+/* phxfs_mpi_get_stats(): a successful call's bytes, by the path taken. */
+static void tally(phxfs_mpi_file_t *f, bool direct, const void *buf,
+		  size_t done)
+{
+	struct phxfs_mpi_stats *st = &f->ctx->stats;
+
+	if (direct) {
+		st->direct_calls++;
+		st->direct_bytes += done;
+		return;
+	}
+	st->two_phase_calls++;
+	st->two_phase_bytes += done;
+	switch (phxfs_mpi_exchange_of(f, buf)) {
+	case PHXFS_MPI_EXCHANGE_HOST:
+		st->exchanged_host_bytes += done;
+		break;
+	case PHXFS_MPI_EXCHANGE_DEVICE:
+		st->exchanged_device_bytes += done;
+		break;
+	case PHXFS_MPI_EXCHANGE_STAGED:
+	case PHXFS_MPI_EXCHANGE_MAPPED:
+		st->staged_bytes += done;
+		break;
+	}
+}
+
 int phxfs_mpi_collective(phxfs_mpi_file_t *f, bool write, void *buf,
 			 const struct phxfs_mpi_extent *ext, size_t count,
 			 size_t *bytes)
@@ -185,6 +212,7 @@ int phxfs_mpi_collective(phxfs_mpi_file_t *f, bool write, void *buf,
 	phxfs_mpi_t *ctx;
 	size_t done = 0;
 	int *first = NULL, n = 0, err;
+	bool straight;
 	struct stat st;
 
 	if (!f) {
@@ -223,7 +251,8 @@ int phxfs_mpi_collective(phxfs_mpi_file_t *f, bool write, void *buf,
 		if (hdr[r * H_WORDS + H_EOF] > eof)
 			eof = hdr[r * H_WORDS + H_EOF];
 
-	if (go_direct(f, write, hdr)) {
+	straight = go_direct(f, write, hdr);
+	if (straight) {
 		err = direct(f, write, buf, mine, n, &done);
 	} else {
 		if (gather(ctx, hdr, mine, n, !write, eof, &all, &first)) {
@@ -235,6 +264,8 @@ int phxfs_mpi_collective(phxfs_mpi_file_t *f, bool write, void *buf,
 		err = phxfs_mpi_two_phase(f, write, buf, all, first);
 	}
 	err = phxfs_mpi_agree(ctx, err) ? errno : 0;
+	if (!err)
+		tally(f, straight, buf, done);
 out:
 	free(hdr);
 	free(mine);

@@ -206,6 +206,17 @@ int phxfs_mpi_device(const phxfs_mpi_t *ctx)
 	return ctx->device;
 }
 
+int phxfs_mpi_get_stats(const phxfs_mpi_t *ctx, struct phxfs_mpi_stats *st)
+{
+	if (!ctx || !st) {
+		errno = EINVAL;
+		return -1;
+	}
+	*st = ctx->stats;
+	st->cuda_aware = ctx->mpi_cuda;
+	return 0;
+}
+
 void phxfs_mpi_last_error(const phxfs_mpi_t *ctx, int *rank, int *err)
 {
 	if (rank)

@@ -172,6 +172,7 @@ static int independent(phxfs_mpi_file_t *f, bool write, void *buf,
 		errno = (int)-n;
 		return -1;
 	}
+	f->ctx->stats.independent_bytes += (uint64_t)n;
 	if (bytes)
 		*bytes = (size_t)n;
 	return 0;

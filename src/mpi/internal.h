@@ -39,6 +39,7 @@ struct phxfs_mpi {
 	bool mpi_cuda;			/* MPI takes device pointers */
 	struct phxfs_mpi_hints hints;
 	int err_rank, err;		/* the last collective call's */
+	struct phxfs_mpi_stats stats;	/* phxfs_mpi_get_stats() */
 	/*
 	 * What this rank registered through us: mappings of device memory
 	 * that MPI's shared-memory single copy (process_vm_readv) cannot
@@ -83,6 +84,16 @@ bool phxfs_mpi_registered(const phxfs_mpi_t *ctx, const void *p);
 
 /* Does the MPI library take device pointers (asked at run time)? */
 bool phxfs_mpi_cuda_aware(void);
+
+/* How a rank's buffer crosses MPI in two-phase I/O. */
+enum phxfs_mpi_exchange {
+	PHXFS_MPI_EXCHANGE_HOST,	/* host memory, as it is */
+	PHXFS_MPI_EXCHANGE_DEVICE,	/* device memory, MPI is CUDA-aware */
+	PHXFS_MPI_EXCHANGE_STAGED,	/* device memory, host staging + copy */
+	PHXFS_MPI_EXCHANGE_MAPPED,	/* a registered mapping, staged */
+};
+enum phxfs_mpi_exchange phxfs_mpi_exchange_of(phxfs_mpi_file_t *f,
+					      const void *buf);
 
 /* The collective engine: @write, every rank's pieces of @buf. */
 int phxfs_mpi_collective(phxfs_mpi_file_t *f, bool write, void *buf,

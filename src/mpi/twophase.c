@@ -464,6 +464,17 @@ static bool mpi_takes_device(phxfs_mpi_file_t *f)
 	       (sw == PHXFS_MPI_AUTO && f->ctx->mpi_cuda);
 }
 
+enum phxfs_mpi_exchange phxfs_mpi_exchange_of(phxfs_mpi_file_t *f,
+					      const void *buf)
+{
+	if (phxfs_mpi_is_device(buf))
+		return mpi_takes_device(f) ? PHXFS_MPI_EXCHANGE_DEVICE :
+					     PHXFS_MPI_EXCHANGE_STAGED;
+	if (phxfs_mpi_registered(f->ctx, buf))
+		return PHXFS_MPI_EXCHANGE_MAPPED;
+	return PHXFS_MPI_EXCHANGE_HOST;
+}
+
 int phxfs_mpi_two_phase(phxfs_mpi_file_t *f, bool write, void *buf,
 			const struct phxfs_mpi_piece *all, const int *first)
 {
@@ -471,16 +482,16 @@ int phxfs_mpi_two_phase(phxfs_mpi_file_t *f, bool write, void *buf,
 	size_t n = (size_t)ctx->size;
 	struct tp t = { .f = f, .ctx = ctx, .write = write, .buf = buf,
 			.agg = -1 };
-	bool on_device = phxfs_mpi_is_device(buf);
+	enum phxfs_mpi_exchange how = phxfs_mpi_exchange_of(f, buf);
 	struct plan p;
 	int err;
 
 	err = plan_make(&p, f, all, first);
 	if (err)
 		set_err(&t, err);
-	t.dev_buf = on_device && !mpi_takes_device(f);
-	if (!on_device && phxfs_mpi_registered(ctx, buf))
-		t.dev_buf = t.mapped = true;
+	t.dev_buf = how == PHXFS_MPI_EXCHANGE_STAGED ||
+		    how == PHXFS_MPI_EXCHANGE_MAPPED;
+	t.mapped = how == PHXFS_MPI_EXCHANGE_MAPPED;
 	for (int d = 0; d < f->naggs; d++)
 		if (f->aggs[d] == ctx->rank)
 			t.agg = d;
@@ -501,7 +512,7 @@ int phxfs_mpi_two_phase(phxfs_mpi_file_t *f, bool write, void *buf,
 		size_t len = (size_t)(p.domain < p.cb ? p.domain : p.cb);
 
 		/* Device staging where MPI moves device memory itself. */
-		if (on_device && mpi_takes_device(f)) {
+		if (how == PHXFS_MPI_EXCHANGE_DEVICE) {
 			t.win = phxfs_mpi_dev_alloc(len, buf);
 			t.win_dev = t.win != NULL;
 		}
