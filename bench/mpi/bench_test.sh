@@ -1,0 +1,41 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# phxfs-mpi-bench, tiny, under mpirun: every mode runs, reads the right
+# bytes and takes the path it should (collective: direct; interleaved:
+# two-phase); and the check itself fails a run whose bytes are wrong.
+# Usage: bench_test.sh MPIEXEC NP_FLAG NP BENCH DIR
+set -u
+mpiexec=$1 npflag=$2 np=$3 bench=$4 dir=$5
+out=$(mktemp) err=$(mktemp)
+trap 'rm -f "$out" "$err"' EXIT
+
+fail() {
+	echo "FAIL: $*"
+	echo "--- stdout"; cat "$out"; echo "--- stderr"; cat "$err"
+	exit 1
+}
+
+# 2M per rank: over phxfs_direct_min (1M), so collective goes direct.
+size=$((np * 2))M
+common="--file $dir/bench_test.np$np.dat --size $size --block 64K --reps 1 --mem host"
+
+"$mpiexec" "$npflag" "$np" "$bench" $common --tag test >"$out" 2>"$err" ||
+	fail "exit status $?"
+[ "$(grep -c '^{' "$out")" = 5 ] || fail "want 5 JSON lines"
+[ "$(grep -c '"verified":true,"ok":true' "$out")" = 5 ] ||
+	fail "a mode was not verified"
+grep '"mode":"collective"' "$out" | grep -q '"branch":"direct"' ||
+	fail "collective did not go direct"
+grep '"mode":"interleaved"' "$out" | grep -q '"branch":"two_phase_' ||
+	fail "interleaved did not go through two-phase"
+grep '"mode":"independent"' "$out" | grep -q '"rank_gibps":\[' ||
+	fail "independent has no per-rank rates"
+
+# Through the page cache, and against the wrong pattern: must fail.
+"$mpiexec" "$npflag" "$np" "$bench" $common --warm --modes collective \
+	--check-seed 7 >"$out" 2>"$err"
+rc=$?
+[ "$rc" = 1 ] || fail "a wrong pattern gave exit status $rc, want 1"
+grep -q MISMATCH "$err" || fail "a wrong pattern was not reported"
+grep -q '"verified":false' "$out" || fail "JSON does not say unverified"
+echo "PASS"
