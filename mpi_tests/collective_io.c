@@ -4,10 +4,13 @@
  * against a pattern of the file offset: contiguous pieces (each rank
  * straight to its buffer), block-cyclic small blocks (two-phase), forced
  * two-phase with cb_nodes / cb_buffer_size hints, unaligned offsets, end
- * of file, sparse writes that must keep the holes, independent calls.
+ * of file, sparse writes that must keep the holes, independent calls;
+ * phxfs_mpi_get_stats() naming the path a read took.
  * Usage: collective_io DIR
  */
 #define _GNU_SOURCE
+#include <stdbool.h>
+
 #include "mpitest.h"
 
 #define PIECE ((2u << 20) + 123)	/* over phxfs_direct_min: direct */
@@ -134,8 +137,37 @@ static size_t cyclic(struct phxfs_mpi_extent *e, int rank, int64_t base,
 	return NBLOCKS;
 }
 
+/*
+ * phxfs_mpi_get_stats() since @b: one read of PIECE bytes went straight
+ * to this rank's buffer, or (@two_phase) through two-phase, exchanged the
+ * way the buffer's memory and MPI's CUDA awareness say.
+ */
+static void expect_path(const char *test, const struct phxfs_mpi_stats *b,
+			bool two_phase)
+{
+	struct phxfs_mpi_stats a;
+	unsigned long long via;
+
+	MT_OK(phxfs_mpi_get_stats(ctx, &a));
+	if (a.direct_bytes - b->direct_bytes != (two_phase ? 0 : PIECE) ||
+	    a.two_phase_bytes - b->two_phase_bytes != (two_phase ? PIECE : 0))
+		mt_fail("%s: stats say %llu bytes direct, %llu two-phase",
+			test, a.direct_bytes - b->direct_bytes,
+			a.two_phase_bytes - b->two_phase_bytes);
+	if (mt_mem == MT_HOST)
+		via = a.exchanged_host_bytes - b->exchanged_host_bytes;
+	else if (mt_mem == MT_CUDA && a.cuda_aware)
+		via = a.exchanged_device_bytes - b->exchanged_device_bytes;
+	else
+		via = a.staged_bytes - b->staged_bytes;
+	if (two_phase && via != PIECE)
+		mt_fail("%s: stats: %llu bytes exchanged the expected way", test,
+			via);
+}
+
 static void test_contiguous(const char *test, const char *const *hints)
 {
+	struct phxfs_mpi_stats before;
 	struct phxfs_mpi_extent e = { 17 + (int64_t)mt_rank * PIECE, 0, PIECE };
 	struct phxfs_mpi_extent *all = malloc(sizeof(*all) * (size_t)mt_size);
 	phxfs_mpi_file_t *f = open_file(test, MPI_MODE_CREATE | MPI_MODE_RDWR,
@@ -151,9 +183,11 @@ static void test_contiguous(const char *test, const char *const *hints)
 						    PIECE };
 	/* The first 17 bytes were never written: zeros, not seed 0. */
 	put(&e, 1, 0, 0x5a);
+	MT_OK(phxfs_mpi_get_stats(ctx, &before));
 	MT_OK(phxfs_mpi_read_at_all(f, e.file_offset, buf, PIECE, &got));
 	if (got != PIECE)
 		mt_fail("%s: read %zu", test, got);
+	expect_path(test, &before, hints != NULL);
 	expect(test, &e, 1, 3, 0x5a, INT64_MAX);
 	MT_OK(phxfs_mpi_file_close(f));
 	if (mt_rank == 0) {
