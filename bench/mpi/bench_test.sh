@@ -16,11 +16,13 @@ fail() {
 }
 
 # 2M per rank: over phxfs_direct_min (1M), so collective goes direct.
-size=$((np * 2))M
-common="--file $dir/bench_test.np$np.dat --size $size --block 64K --reps 1 --mem host"
+run() {
+	"$mpiexec" "$npflag" "$np" "$bench" --file "$dir/bench_test.np$np.dat" \
+		--size "$((np * 2))M" --block 64K --reps 1 --mem host "$@" \
+		>"$out" 2>"$err"
+}
 
-"$mpiexec" "$npflag" "$np" "$bench" $common --tag test >"$out" 2>"$err" ||
-	fail "exit status $?"
+run --tag test || fail "exit status $?"
 [ "$(grep -c '^{' "$out")" = 5 ] || fail "want 5 JSON lines"
 [ "$(grep -c '"verified":true,"ok":true' "$out")" = 5 ] ||
 	fail "a mode was not verified"
@@ -32,8 +34,7 @@ grep '"mode":"independent"' "$out" | grep -q '"rank_gibps":\[' ||
 	fail "independent has no per-rank rates"
 
 # Through the page cache, and against the wrong pattern: must fail.
-"$mpiexec" "$npflag" "$np" "$bench" $common --warm --modes collective \
-	--check-seed 7 >"$out" 2>"$err"
+run --warm --modes collective --check-seed 7
 rc=$?
 [ "$rc" = 1 ] || fail "a wrong pattern gave exit status $rc, want 1"
 grep -q MISMATCH "$err" || fail "a wrong pattern was not reported"

@@ -41,7 +41,6 @@ static bool cuda_alloc(struct devbuf *b, int phxfs_device, size_t len)
 	}
 	if (cudaGetDeviceProperties(&prop, b->cuda_device) == cudaSuccess)
 		snprintf(b->gpu_name, sizeof(b->gpu_name), "%s", prop.name);
-	cudaDeviceGetPCIBusId(b->gpu_pci, sizeof(b->gpu_pci), b->cuda_device);
 	b->cuda = true;
 	return true;
 #else

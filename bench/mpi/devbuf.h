@@ -21,7 +21,6 @@ struct devbuf {
 	bool registered;	/* phxfs_mpi_regmem'd: storage DMAs into it */
 	int cuda_device;	/* ordinal, -1 for host memory */
 	char gpu_name[256];
-	char gpu_pci[32];
 	char why_host[256];	/* why host memory under --mem auto */
 };
 
