@@ -30,7 +30,7 @@ static double median(double *v, unsigned int n)
 /* The first failing rank's error on every rank; 0 if none failed. */
 static int agree(const struct rep *rep, char *msg, size_t len)
 {
-	int in[2] = { rep->err ? 0 : 1, 0 }, out[2], rank;
+	int in[2], out[2], rank;
 
 	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
 	in[0] = rep->err ? rank : INT32_MAX;
