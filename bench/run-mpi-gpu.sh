@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: MIT
 # The MPI benchmark: phxfs-mpi-bench under mpirun for 1, 2 and 4 ranks,
 # cold and warm, on one shared file. Collective reads into every rank's
-# device buffer against the sum of independent reads (each rank alone on
-# its GPU: the sum of single-GPU runs) and against MPI_File_read_at_all
-# into host memory plus cudaMemcpy, every ratio from the same run.
+# device buffer against the same reads made independently at once, the sum
+# of each rank alone (with a GPU per rank: the sum of single-GPU runs) and
+# MPI_File_read_at_all into host memory plus cudaMemcpy, every ratio from
+# the same run.
 # Writes OUT/{runs.jsonl,summary.md,machine.txt,log.txt}.
 # bench/README.md explains the options and the columns.
 set -euo pipefail

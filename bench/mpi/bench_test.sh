@@ -23,8 +23,8 @@ run() {
 }
 
 run --tag test || fail "exit status $?"
-[ "$(grep -c '^{' "$out")" = 5 ] || fail "want 5 JSON lines"
-[ "$(grep -c '"verified":true,"ok":true' "$out")" = 5 ] ||
+[ "$(grep -c "^{" "$out")" = 6 ] || fail "want 6 JSON lines"
+[ "$(grep -c '"verified":true,"ok":true' "$out")" = 6 ] ||
 	fail "a mode was not verified"
 grep '"mode":"collective"' "$out" | grep -q '"branch":"direct"' ||
 	fail "collective did not go direct"

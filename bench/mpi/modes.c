@@ -95,6 +95,21 @@ static void independent(struct bench *b, struct rep *r)
 	MPI_Barrier(MPI_COMM_WORLD);
 }
 
+/* Every rank its piece at the same time, each on its own. */
+static void independent_all(struct bench *b, struct rep *r)
+{
+	size_t got = 0;
+	double t0;
+
+	MPI_Barrier(MPI_COMM_WORLD);
+	t0 = MPI_Wtime();
+	if (phxfs_mpi_read_at(b->f, my_offset(b), b->buf.p, b->piece, &got))
+		failed(r, errno, "phxfs_mpi_read_at");
+	else if (got != b->piece)
+		failed(r, EIO, "phxfs_mpi_read_at: short read");
+	r->seconds = since(t0);
+}
+
 /*
  * MPI_File_read_at_all of the piece into host memory, in calls of at
  * most MPIIO_CHUNK (every rank makes as many: the pieces are equal),
@@ -144,6 +159,9 @@ void mode_run(struct bench *b, enum mode m, struct rep *r)
 		break;
 	case MODE_INDEPENDENT:
 		independent(b, r);
+		break;
+	case MODE_INDEPENDENT_ALL:
+		independent_all(b, r);
 		break;
 	case MODE_MPIIO_HOST:
 		mpiio(b, (MPI_Offset)my_offset(b), r);

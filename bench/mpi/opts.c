@@ -30,6 +30,7 @@ static const char usage[] =
 "                                      blocks (two-phase aggregation)\n"
 "                    independent       phxfs_mpi_read_at, each rank alone,\n"
 "                                      one after the other\n"
+"                    independent_all   phxfs_mpi_read_at, all ranks at once\n"
 "                    mpiio_host        MPI_File_read_at_all of each piece\n"
 "                                      into malloc'd host memory, then\n"
 "                                      cudaMemcpy to the device buffer\n"
@@ -65,7 +66,8 @@ static const char usage[] =
 "2 usage.\n";
 
 static const char *const mode_names[MODE_COUNT] = {
-	"collective", "interleaved", "independent", "mpiio_host",
+	"collective", "interleaved", "independent", "independent_all",
+	"mpiio_host",
 	"mpiio_interleaved",
 };
 
@@ -169,7 +171,7 @@ int opts_parse(int argc, char **argv, struct opts *o, bool quiet)
 		case O_MODES:
 			if (parse_modes(optarg, o->modes))
 				return bad(quiet, "--modes", optarg,
-					   "collective, interleaved, independent, mpiio_host or mpiio_interleaved, comma-separated");
+					   "collective, interleaved, independent, independent_all, mpiio_host or mpiio_interleaved, comma-separated");
 			break;
 		case O_COLD:
 			o->cold = true;

@@ -10,6 +10,7 @@ enum mode {
 	MODE_COLLECTIVE,	/* phxfs_mpi_read_at_all, one piece per rank */
 	MODE_INTERLEAVED,	/* phxfs_mpi_readv_at_all, round-robin blocks */
 	MODE_INDEPENDENT,	/* phxfs_mpi_read_at, one rank at a time */
+	MODE_INDEPENDENT_ALL,	/* phxfs_mpi_read_at, all ranks at once */
 	MODE_MPIIO_HOST,	/* MPI_File_read_at_all to host + copy */
 	MODE_MPIIO_INTERLEAVED,	/* the same, round-robin blocks */
 	MODE_COUNT
