@@ -25,7 +25,7 @@ typedef unsigned long long cu_devptr;	/* CUdeviceptr (64-bit) */
 #define CU_POINTER_ATTRIBUTE_RANGE_SIZE	12
 #define CU_MEMORYTYPE_DEVICE		2
 #define CU_MEMHOSTALLOC_PORTABLE	1
-#define CU_STREAM_NON_BLOCKING		1
+#define CU_STREAM_DEFAULT		0
 
 static struct cu_api {
 	cu_result (*init)(unsigned int flags);
@@ -157,9 +157,15 @@ static void cuda_pinned_free(void *p)
 	cu.mem_free_host(p);
 }
 
+/*
+ * A blocking stream: its copies wait for the work queued before them on
+ * the legacy default stream (a cudaMemset or a kernel the caller just
+ * launched there), as a cudaMemcpy would, and that stream's later work
+ * waits for them.
+ */
 static int cuda_stream_create(void **stream)
 {
-	return cu_errno(cu.stream_create(stream, CU_STREAM_NON_BLOCKING));
+	return cu_errno(cu.stream_create(stream, CU_STREAM_DEFAULT));
 }
 
 static void cuda_stream_destroy(void *stream)

@@ -154,6 +154,11 @@ PHXFS_EXPORT int phxfs_mode(int device_id);
  * ENODEV (device not open), EFAULT (@buf is not memory this process can
  * reach), EIO (the GPU copy failed), ENOMEM, or pread's own errors. On
  * error the bytes of @buf in the range are undefined.
+ *
+ * Device memory is read or written after the work queued before the call
+ * on the legacy default stream, like cudaMemcpy(); work on other streams
+ * (or on per-thread default streams) that touches @buf must be complete
+ * first. phxfs_read_async() orders a read on a stream instead.
  */
 PHXFS_EXPORT ssize_t phxfs_read(int fd, int device_id, void *buf,
 				size_t buf_offset, size_t size,
@@ -166,8 +171,8 @@ PHXFS_EXPORT ssize_t phxfs_read(int fd, int device_id, void *buf,
  * and tails on O_DIRECT descriptors are read, modified and written back:
  * the descriptor must be open for reading too (else EBADF), and
  * concurrent writers of the same file block must serialise themselves. A
- * write past the end of the file that ends inside a block sets the size
- * with ftruncate(). Not for O_APPEND descriptors.
+ * write past the end of the file that ends inside a block leaves the file
+ * ending exactly at the write's end. Not for O_APPEND descriptors.
  */
 PHXFS_EXPORT ssize_t phxfs_write(int fd, int device_id, const void *buf,
 				 size_t buf_offset, size_t size,
