@@ -134,11 +134,19 @@ void device_free(void *p)
 		cudaFree(p);
 }
 
+/*
+ * A cudaMemcpy from pageable memory may return before its DMA lands, and
+ * phxfs_write() orders itself after the legacy default stream only, not
+ * after this thread's: wait for the copy.
+ */
 int copy_to_device(void *dst, const void *src, size_t len, char *why,
 		   size_t why_len)
 {
-	return cuda_ok(cudaMemcpy(dst, src, len, cudaMemcpyHostToDevice),
-		       "cudaMemcpy H2D", why, why_len);
+	if (cuda_ok(cudaMemcpy(dst, src, len, cudaMemcpyHostToDevice),
+		    "cudaMemcpy H2D", why, why_len))
+		return -1;
+	return cuda_ok(cudaStreamSynchronize(cudaStreamPerThread),
+		       "cudaStreamSynchronize", why, why_len);
 }
 
 int copy_to_host(void *dst, const void *src, size_t len, char *why,
