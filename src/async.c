@@ -110,7 +110,7 @@ static void *async_thread(void *arg)
 			as.tail = NULL;
 		pthread_mutex_unlock(&as.lock);
 
-		res = phxfs_io_run(&job->req);
+		res = phxfs_io_run_as(&job->req, true);
 		*job->bytes_done = res < 0 ? -errno : res;
 		/* Release: *bytes_done is visible before the stream goes on. */
 		__atomic_store_n(&as.flags[job->flag], 1, __ATOMIC_RELEASE);

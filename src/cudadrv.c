@@ -26,6 +26,7 @@ typedef unsigned long long cu_devptr;	/* CUdeviceptr (64-bit) */
 #define CU_MEMORYTYPE_DEVICE		2
 #define CU_MEMHOSTALLOC_PORTABLE	1
 #define CU_STREAM_DEFAULT		0
+#define CU_STREAM_NON_BLOCKING		1
 
 static struct cu_api {
 	cu_result (*init)(unsigned int flags);
@@ -158,14 +159,16 @@ static void cuda_pinned_free(void *p)
 }
 
 /*
- * A blocking stream: its copies wait for the work queued before them on
- * the legacy default stream (a cudaMemset or a kernel the caller just
- * launched there), as a cudaMemcpy would, and that stream's later work
- * waits for them.
+ * Ordered: a blocking stream, whose copies wait for the work queued before
+ * them on the legacy default stream (a cudaMemset or a kernel the caller
+ * just launched there), as a cudaMemcpy's would. Else non-blocking: the
+ * stream-ordered calls' copies run while the caller's stream, maybe the
+ * legacy one, waits for them.
  */
-static int cuda_stream_create(void **stream)
+static int cuda_stream_create(void **stream, bool ordered)
 {
-	return cu_errno(cu.stream_create(stream, CU_STREAM_DEFAULT));
+	return cu_errno(cu.stream_create(stream, ordered ? CU_STREAM_DEFAULT :
+							 CU_STREAM_NON_BLOCKING));
 }
 
 static void cuda_stream_destroy(void *stream)

@@ -177,8 +177,13 @@ static inline char *hinted_small(int device_id, const void *buf,
 
 ssize_t phxfs_io_run(const struct phxfs_io_req *req)
 {
+	return phxfs_io_run_as(req, false);
+}
+
+ssize_t phxfs_io_run_as(const struct phxfs_io_req *req, bool unordered)
+{
 	const struct phxfs_knobs *knobs;
-	struct phxfs_xfer x;
+	struct phxfs_xfer x = { .unordered = unordered };
 
 	if (!req || (req->opcode != PHXFS_OP_READ &&
 		     req->opcode != PHXFS_OP_WRITE) ||

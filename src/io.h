@@ -55,4 +55,11 @@ bool phxfs_io_direct_ok(int fd, const void *p, size_t size, off_t off);
  */
 ssize_t phxfs_io_run(const struct phxfs_io_req *req);
 
+/*
+ * The same; @unordered: device copies wait for nothing on the legacy
+ * default stream (xfer.h), for the stream-ordered calls, whose own stream
+ * (maybe that one) waits for them.
+ */
+ssize_t phxfs_io_run_as(const struct phxfs_io_req *req, bool unordered);
+
 #endif /* PHXFS_IO_H */

@@ -10,6 +10,7 @@
 #ifndef PHXFS_MEMOPS_H
 #define PHXFS_MEMOPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum phxfs_mem_kind {
@@ -34,8 +35,11 @@ struct phxfs_mem_ops {
 	/* Page-aligned host memory any context may copy from; NULL: none. */
 	void *(*pinned_alloc)(size_t size);
 	void (*pinned_free)(void *p);
-	/* A stream of the current context. */
-	int (*stream_create)(void **stream);
+	/*
+	 * A stream of the current context; @ordered: one whose work waits
+	 * for what was queued before on the legacy default stream.
+	 */
+	int (*stream_create)(void **stream, bool ordered);
 	void (*stream_destroy)(void *stream);
 	int (*h2d)(void *dev, const void *host, size_t len, void *stream);
 	int (*d2h)(void *host, const void *dev, size_t len, void *stream);

@@ -12,6 +12,7 @@
 
 struct ctx_stream {
 	void *ctx;
+	bool ordered;
 	void *stream;
 };
 
@@ -109,25 +110,26 @@ void *phxfs_stage_bounce(struct phxfs_stage *s, int i, bool pinned)
 	return s->bounce[i].p;
 }
 
-void *phxfs_stage_stream(struct phxfs_stage *s, void *ctx)
+void *phxfs_stage_stream(struct phxfs_stage *s, void *ctx, bool ordered)
 {
 	struct ctx_stream *streams;
 	void *stream;
 	int err;
 
 	for (size_t i = 0; i < s->nr_streams; i++)
-		if (s->streams[i].ctx == ctx)
+		if (s->streams[i].ctx == ctx && s->streams[i].ordered == ordered)
 			return s->streams[i].stream;
 	streams = realloc(s->streams, (s->nr_streams + 1) * sizeof(*streams));
 	if (!streams)
 		return NULL;
 	s->streams = streams;
-	err = s->ops->stream_create(&stream);
+	err = s->ops->stream_create(&stream, ordered);
 	if (err) {
 		errno = err;
 		return NULL;
 	}
 	streams[s->nr_streams].ctx = ctx;
+	streams[s->nr_streams].ordered = ordered;
 	streams[s->nr_streams++].stream = stream;
 	return stream;
 }

@@ -26,8 +26,11 @@ size_t phxfs_stage_bounce_size(const struct phxfs_stage *s);
  */
 void *phxfs_stage_bounce(struct phxfs_stage *s, int i, bool pinned);
 
-/* This thread's stream in @ctx, which must be current; NULL with errno. */
-void *phxfs_stage_stream(struct phxfs_stage *s, void *ctx);
+/*
+ * This thread's stream in @ctx, which must be current, ordered after the
+ * legacy default stream or not (memops.h); NULL with errno.
+ */
+void *phxfs_stage_stream(struct phxfs_stage *s, void *ctx, bool ordered);
 
 /* At library unload: free the calling thread's, forget the others'. */
 void phxfs_stage_unload(void);

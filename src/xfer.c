@@ -435,7 +435,7 @@ static ssize_t device_piece(const struct phxfs_xfer *x, uint64_t pos,
 		errno = err;
 		return -1;
 	}
-	c.stream = phxfs_stage_stream(stg, x->target.ctx);
+	c.stream = phxfs_stage_stream(stg, x->target.ctx, !x->unordered);
 	if (c.stream)
 		ret = x->write ? bounce_write(x, stg, &c, pos, len) :
 				 bounce_read(x, stg, &c, pos, len);

@@ -22,6 +22,12 @@ struct phxfs_xfer {
 	struct phxfs_file file;
 	struct phxfs_target target;
 	uint64_t start;		/* the file offset of the target's first byte */
+	/*
+	 * Device copies wait for nothing the caller queued: a stream-ordered
+	 * call, whose stream waits for them. Else they are ordered after the
+	 * legacy default stream, as cudaMemcpy's are.
+	 */
+	bool unordered;
 };
 
 /*

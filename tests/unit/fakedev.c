@@ -168,10 +168,11 @@ static bool is_pinned(const void *p, size_t len)
 	return found;
 }
 
-static int fake_stream_create(void **stream)
+static int fake_stream_create(void **stream, bool ordered)
 {
 	struct fake_stream *s;
 
+	(void)ordered;		/* no legacy default stream here */
 	if (!current)
 		return misuse("stream created without a current context");
 	s = calloc(1, sizeof(*s));
