@@ -500,15 +500,12 @@ int phxfs_mpi_two_phase(phxfs_mpi_file_t *f, bool write, void *buf,
 	t.zero = calloc(n, sizeof(int));
 	t.stype = malloc(n * sizeof(MPI_Datatype));
 	t.rtype = malloc(n * sizeof(MPI_Datatype));
-	if (!t.scount || !t.rcount || !t.zero || !t.stype || !t.rtype) {
-		/* Without these we cannot even take part: nothing to send. */
-		tp_free(&t);
-		free(p.reach);
-		return ENOMEM;
-	}
-	for (size_t r = 0; r < n; r++)
-		t.stype[r] = t.rtype[r] = MPI_BYTE;
-	if (t.agg >= 0 && p.rounds) {
+	if (!t.scount || !t.rcount || !t.zero || !t.stype || !t.rtype)
+		set_err(&t, ENOMEM);
+	else
+		for (size_t r = 0; r < n; r++)
+			t.stype[r] = t.rtype[r] = MPI_BYTE;
+	if (!t.err && t.agg >= 0 && p.rounds) {
 		size_t len = (size_t)(p.domain < p.cb ? p.domain : p.cb);
 
 		/* Device staging where MPI moves device memory itself. */
@@ -521,8 +518,15 @@ int phxfs_mpi_two_phase(phxfs_mpi_file_t *f, bool write, void *buf,
 		if (!t.win)
 			set_err(&t, ENOMEM);
 	}
-	for (int k = 0; k < p.rounds; k++)
-		round_run(&t, &p, k);
+	/*
+	 * Every rank runs the rounds or none does: a rank that could not plan
+	 * or allocate would leave the others waiting in MPI_Alltoallw. Only
+	 * the failing rank keeps its error, so that the caller's agreement
+	 * names it.
+	 */
+	if (!phxfs_mpi_agree(ctx, t.err))
+		for (int k = 0; k < p.rounds; k++)
+			round_run(&t, &p, k);
 	err = t.err;
 	tp_free(&t);
 	free(p.reach);
