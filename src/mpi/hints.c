@@ -83,7 +83,8 @@ static int parse_switch(const char *v, int *out)
 	return 0;
 }
 
-static int parse_one(const char *key, const char *v, struct phxfs_mpi_hints *h)
+int phxfs_mpi_hint_set(struct phxfs_mpi_hints *h, const char *key,
+		       const char *v)
 {
 	size_t n;
 
@@ -127,7 +128,7 @@ int phxfs_mpi_hints_parse(MPI_Info info, struct phxfs_mpi_hints *h)
 		int flag = 0;
 
 		MPI_Info_get(info, keys[i], MPI_MAX_INFO_VAL, v, &flag);
-		if (flag && parse_one(keys[i], v, h)) {
+		if (flag && phxfs_mpi_hint_set(h, keys[i], v)) {
 			fprintf(stderr, "phxfs_mpi: bad hint %s=\"%s\"\n",
 				keys[i], v);
 			return EINVAL;

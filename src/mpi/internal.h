@@ -74,6 +74,9 @@ int phxfs_mpi_agree(phxfs_mpi_t *ctx, int err);
 /* Hints: defaults, then @info's keys over them; errno-style result. */
 void phxfs_mpi_hints_default(struct phxfs_mpi_hints *h);
 int phxfs_mpi_hints_parse(MPI_Info info, struct phxfs_mpi_hints *h);
+/* One hint @key = @v into @h: 0, EINVAL if malformed; unknown keys: 0. */
+int phxfs_mpi_hint_set(struct phxfs_mpi_hints *h, const char *key,
+		       const char *v);
 /* A size with an optional K/M/G suffix; false if malformed. */
 bool phxfs_mpi_parse_size(const char *s, size_t *out);
 /* The device of node-local rank @local from "N" or "N,M,..."; -1: bad. */
