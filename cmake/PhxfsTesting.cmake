@@ -3,12 +3,20 @@
 # a printed reason).
 include_guard(GLOBAL)
 
+# ThreadSanitizer runs programs several times slower: so many more seconds.
+if(PHXFS_SANITIZE MATCHES "thread")
+  set(PHXFS_TIMEOUT_SCALE 6)
+else()
+  set(PHXFS_TIMEOUT_SCALE 1)
+endif()
+
 # phxfs_add_test(<name> <source> <labels> [libraries...])
 function(phxfs_add_test name source labels)
   add_executable(${name} ${source})
   target_link_libraries(${name} PRIVATE phxfs_headers phxfs_config ${ARGN})
   add_test(NAME ${name} COMMAND ${name})
-  set_tests_properties(${name} PROPERTIES LABELS "${labels}" TIMEOUT 60
+  math(EXPR timeout "60 * ${PHXFS_TIMEOUT_SCALE}")
+  set_tests_properties(${name} PROPERTIES LABELS "${labels}" TIMEOUT ${timeout}
                        SKIP_RETURN_CODE 77)
 endfunction()
 
@@ -17,7 +25,8 @@ endfunction()
 function(phxfs_add_test_run name target labels)
   cmake_parse_arguments(PARSE_ARGV 3 arg "" "" "ENV")
   add_test(NAME ${name} COMMAND ${target})
-  set_tests_properties(${name} PROPERTIES LABELS "${labels}" TIMEOUT 60
+  math(EXPR timeout "60 * ${PHXFS_TIMEOUT_SCALE}")
+  set_tests_properties(${name} PROPERTIES LABELS "${labels}" TIMEOUT ${timeout}
                        SKIP_RETURN_CODE 77 ENVIRONMENT "${arg_ENV}")
 endfunction()
 
@@ -36,8 +45,9 @@ function(phxfs_add_mpi_test name target labels)
              COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${np}
                      ${MPIEXEC_PREFLAGS} $<TARGET_FILE:${target}>
                      ${MPIEXEC_POSTFLAGS} ${arg_ARGS})
+    math(EXPR timeout "120 * ${PHXFS_TIMEOUT_SCALE}")
     set_tests_properties(${name}.np${np} PROPERTIES
-      LABELS "${labels}" TIMEOUT 120 SKIP_RETURN_CODE 77
+      LABELS "${labels}" TIMEOUT ${timeout} SKIP_RETURN_CODE 77
       PROCESSORS ${np} ENVIRONMENT "${PHXFS_MPIEXEC_ENV}")
   endforeach()
 endfunction()

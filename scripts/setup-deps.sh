@@ -33,7 +33,7 @@ set -euo pipefail
 
 APT_PKGS=(build-essential cmake pkg-config git liburing-dev libopenmpi-dev openmpi-bin
           linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio xz-utils
-          e2fsprogs kmod dpkg-dev valgrind)
+          e2fsprogs kmod dpkg-dev valgrind clang libclang-rt-14-dev)
 
 HDF5_SRC_PKG=hdf5
 HDF5_DEB_VERSION=1.14.5+repack-3      # Debian source package version (suite below)
