@@ -63,14 +63,6 @@ static int recv_fd(int sock, struct handoff *h)
 	return fd;
 }
 
-#define EXPECT_FAIL(call, err)						\
-	do {								\
-		errno = 0;						\
-		if ((call) != -1 || errno != (err))			\
-			vmtest_fail("stranger: %s: %d (%s), expected %s", \
-				    #call, errno, strerror(errno), #err); \
-	} while (0)
-
 /* The second process. */
 static int stranger(int sock)
 {
@@ -91,20 +83,20 @@ static int stranger(int sock)
 	map.dev_addr = (uintptr_t)bar + h.bar_off;
 	map.length = REG_LEN;
 	map.user_addr = (uintptr_t)bar;
-	EXPECT_FAIL(ioctl(fd, PHXFS_IOC_MAP, &map), EACCES);
-	EXPECT_FAIL(ioctl(fd, PHXFS_IOC_QUERY, &q), EACCES);
-	EXPECT_FAIL(ioctl(fd, PHXFS_IOC_UNMAP, &u), EACCES);
+	PHXTEST_EXPECT_ERR(ioctl(fd, PHXFS_IOC_MAP, &map), EACCES);
+	PHXTEST_EXPECT_ERR(ioctl(fd, PHXFS_IOC_QUERY, &q), EACCES);
+	PHXTEST_EXPECT_ERR(ioctl(fd, PHXFS_IOC_UNMAP, &u), EACCES);
 
 	/* The owner's target address means nothing here. */
 	drive = open(vmtest_env("PHXVM_NVME"), O_RDONLY | O_DIRECT);
 	if (drive < 0)
 		vmtest_fail("open drive: %s", strerror(errno));
-	EXPECT_FAIL(pread(drive, (void *)(uintptr_t)h.target, 4096, 0),
+	PHXTEST_EXPECT_ERR(pread(drive, (void *)(uintptr_t)h.target, 4096, 0),
 		    EFAULT);
 
 	/* Its own node cannot take memory another process registered. */
 	PHXTEST_OK(phxfs_open(0));
-	EXPECT_FAIL(phxfs_regmem(0, bar + h.bar_off, REG_LEN, &mine), EBUSY);
+	PHXTEST_EXPECT_ERR(phxfs_regmem(0, bar + h.bar_off, REG_LEN, &mine), EBUSY);
 	PHXTEST_OK(phxfs_close(0));
 	close(drive);
 	close(fd);
