@@ -96,7 +96,8 @@ static int stranger(int sock)
 
 	/* Its own node cannot take memory another process registered. */
 	PHXTEST_OK(phxfs_open(0));
-	PHXTEST_EXPECT_ERR(phxfs_regmem(0, bar + h.bar_off, REG_LEN, &mine), EBUSY);
+	PHXTEST_EXPECT_ERR(phxfs_regmem(0, bar + h.bar_off, REG_LEN, &mine),
+			   EBUSY);
 	PHXTEST_OK(phxfs_close(0));
 	close(drive);
 	close(fd);
