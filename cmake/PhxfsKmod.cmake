@@ -10,13 +10,27 @@ set(_kmod_dir "${CMAKE_BINARY_DIR}/kmod")
 set(PHXFS_KMOD_FILE "${_kmod_dir}/phxfs.ko" CACHE INTERNAL "")
 
 # phxfs_add_kmod(<target> <.ko path> KBUILD <file> SOURCES <file>...
-#                [DEPENDS <file>...] [MAKE_ARGS <arg>...] [COMMENT <text>])
+#                [CONFTEST <script>] [DEPENDS <file>...] [MAKE_ARGS <arg>...]
+#                [COMMENT <text>])
 # Builds an out-of-tree module with the kernel's Kbuild in the directory of
 # <.ko path>, into which the sources and the Kbuild file are copied first.
+# CONFTEST: a script run first as
+# "<script> <kernel build dir> <dir>/phxfs_features.h" (kmod/conftest.sh).
 function(phxfs_add_kmod target ko)
-  cmake_parse_arguments(PARSE_ARGV 2 arg "" "KBUILD;COMMENT"
+  cmake_parse_arguments(PARSE_ARGV 2 arg "" "KBUILD;CONFTEST;COMMENT"
                         "SOURCES;DEPENDS;MAKE_ARGS")
   get_filename_component(dir "${ko}" DIRECTORY)
+  set(features "")
+  if(arg_CONFTEST)
+    set(features "${dir}/phxfs_features.h")
+    add_custom_command(
+      OUTPUT "${features}"
+      COMMAND "${CMAKE_COMMAND}" -E make_directory "${dir}"
+      COMMAND "${arg_CONFTEST}" "${PHXFS_KERNEL_BUILD_DIR}" "${features}"
+      DEPENDS "${arg_CONFTEST}"
+      COMMENT "Probing the interfaces of kernel ${PHXFS_KERNEL_RELEASE}"
+      VERBATIM)
+  endif()
   add_custom_command(
     OUTPUT "${ko}"
     COMMAND "${CMAKE_COMMAND}" -E make_directory "${dir}"
@@ -25,7 +39,7 @@ function(phxfs_add_kmod target ko)
     COMMAND "${CMAKE_COMMAND}" -E env --unset=MAKEFLAGS
             make -s -C "${PHXFS_KERNEL_BUILD_DIR}" "M=${dir}" ${arg_MAKE_ARGS}
             modules
-    DEPENDS ${arg_SOURCES} "${arg_KBUILD}" ${arg_DEPENDS}
+    DEPENDS ${arg_SOURCES} "${arg_KBUILD}" ${arg_DEPENDS} ${features}
     COMMENT "${arg_COMMENT}"
     VERBATIM)
   add_custom_target(${target} ALL DEPENDS "${ko}")
@@ -34,6 +48,7 @@ endfunction()
 phxfs_add_kmod(phxfs_kmod "${PHXFS_KMOD_FILE}"
   KBUILD "${PROJECT_SOURCE_DIR}/kmod/Kbuild"
   SOURCES ${PHXFS_KMOD_SOURCES}
+  CONFTEST "${PROJECT_SOURCE_DIR}/kmod/conftest.sh"
   DEPENDS "${PROJECT_SOURCE_DIR}/include/phxfs/phxfs_ioctl.h"
   MAKE_ARGS "PHXFS_INCLUDE=${PROJECT_SOURCE_DIR}/include"
             "PHXFS_NV_P2P_H=${PHXFS_NV_P2P_H}"

@@ -14,6 +14,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 
+#include "phxfs_compat.h"
 #include "phxfs_internal.h"
 
 /* VMA pages come only from PHXFS_IOC_MAP: a fault means no device memory. */
@@ -114,9 +115,9 @@ int phxfs_mmap(struct file *file, struct vm_area_struct *vma)
 	 * MIXEDMAP, not PFNMAP: GUP must see the struct pages. Not copied
 	 * into a child: its pages belong to this process's registration.
 	 */
-	vma->vm_flags |= VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTCOPY |
-			 VM_DONTDUMP;
-	vma->vm_flags &= ~VM_MAYEXEC;
+	phxfs_vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTCOPY |
+			   VM_DONTDUMP);
+	phxfs_vm_flags_clear(vma, VM_MAYEXEC);
 	/* vm_insert_page() takes this silently: device memory is not WB. */
 	vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
 	vma->vm_ops = &phxfs_vm_ops;

@@ -12,6 +12,7 @@
 #include <linux/pci.h>
 #include <linux/slab.h>
 
+#include "phxfs_compat.h"
 #include "phxfs_internal.h"
 
 #define PHXFS_PCIBAR_MAX	16
@@ -49,8 +50,8 @@ static int phxfs_pcibar_pin(struct phxfs_mapping *m)
 	if (!(vma->vm_flags & (VM_IO | VM_PFNMAP)))
 		goto out;
 	ret = -EFAULT;
-	if (follow_pfn(vma, first, &pfn_first) ||
-	    follow_pfn(vma, last, &pfn_last))
+	if (phxfs_follow_pfn(vma, first, &pfn_first) ||
+	    phxfs_follow_pfn(vma, last, &pfn_last))
 		goto out;
 	ret = -EINVAL;
 	n = ((last - first) >> PAGE_SHIFT) + 1;
