@@ -17,7 +17,9 @@ echo "== dependencies"
 "$src/scripts/setup-deps.sh"
 echo "== build"
 "$src/scripts/build.sh" "$build" -DPHXFS_WITH_KMOD=ON -DPHXFS_WITH_VM=ON
-release=$(sed -n 's/^PHXFS_KERNEL_RELEASE:STRING=//p' "$build/CMakeCache.txt")
+# The newest kernel the module was built and can be booted for.
+kernels=$(sed -n 's/^PHXFS_BUILT_VM_KERNELS:INTERNAL=//p' "$build/CMakeCache.txt")
+release=${kernels##*;}
 
 echo "== VM: phoenix-fs on Linux $release, pread from NVMe into device memory"
 # shellcheck disable=SC2016 # expanded by the harness's host check
@@ -25,7 +27,7 @@ check='cmp <(dd if="$PHXVM_DISK_IMAGE" bs=1M skip='$((disk_off >> 20))' count='$
 	   <(dd if="$PHXVM_BAR_FILE" bs=1M skip='$((bar_off >> 20))' count='$((size >> 20))' status=none) &&
 	echo "host: the BAR backing file holds exactly the drive image bytes ('$((size >> 20))' MiB at drive offset '$((disk_off >> 20))' MiB)"'
 "$src/tests/vm/phxvm" --kernel-release "$release" --name demo \
-	--kmod "$build/kmod/phxfs.ko" --bar-size 128M --disk-size 256M \
+	--kmod "$build/kmod/$release/phxfs.ko" --bar-size 128M --disk-size 256M \
 	--work-dir "$build/vm" --host-check "$check" -- \
 	"$build/examples/pci_bar_read" 0 0000:00:04.0 2 /dev/nvme0n1 \
 	"$size" "$disk_off" "$bar_off"
