@@ -18,7 +18,7 @@
 #     PHXVM_CWD, PHXVM_INSMOD (1: insmod $PHXVM_KMOD before the command,
 #     rmmod phxfs after), PHXVM_KMOD, PHXVM_KMOD_ARGS (one string),
 #     PHXVM_NAME, PHXVM_BAR_BDF, PHXVM_BAR_INDEX, PHXVM_BAR_SIZE,
-#     PHXVM_DISK_SIZE, and the command's argv through "set --".
+#     PHXVM_DISK_SIZE, PHXVM_BOOT, and the command's argv through "set --".
 #
 # Marker lines (after the prefix): "init uptime=S", "setup-failed: WHY",
 # "insmod rc=N", "cmd-begin uptime=S", "cmd-end rc=N uptime=S", "rmmod rc=N",
@@ -107,6 +107,7 @@ in_host() {
 		PHXVM_BAR_INDEX="$PHXVM_BAR_INDEX" \
 		PHXVM_BAR_SIZE="$PHXVM_BAR_SIZE" \
 		PHXVM_DISK_SIZE="$PHXVM_DISK_SIZE" \
+		PHXVM_BOOT="$PHXVM_BOOT" \
 		PHXVM_KMOD="$PHXVM_KMOD" \
 		PHXVM_KMOD_ARGS="$PHXVM_KMOD_ARGS" \
 		"$@"

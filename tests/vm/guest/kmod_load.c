@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: MIT
 /*
  * kmod_load - phxfs loaded on the ivshmem BAR (phxvm --kmod): the module,
- * its device node and class, and the VERSION and DEV_INFO ioctls.
+ * its device node and class, and the VERSION and DEV_INFO ioctls. Also says
+ * whether the kernel randomised its memory layout (KASLR), which decides
+ * how far memory hotplug reaches, and fails if a bzImage boot of a kernel
+ * built for it did not.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <phxfs/phxfs_ioctl.h>
@@ -52,6 +56,47 @@ static uint64_t bar_start(const char *bdf, unsigned int bar)
 	return start;
 }
 
+/* Does /boot/config-<running release> set @opt=y? */
+static int kernel_config_has(const char *opt)
+{
+	struct utsname u;
+	char path[320], line[256];
+	size_t len = strlen(opt);
+	int found = 0;
+	FILE *f;
+
+	if (uname(&u) < 0)
+		vmtest_fail("uname: %s", strerror(errno));
+	snprintf(path, sizeof(path), "/boot/config-%s", u.release);
+	f = fopen(path, "r");
+	if (!f)
+		vmtest_fail("open %s: %s", path, strerror(errno));
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, opt, len) && !strcmp(line + len, "=y\n"))
+			found = 1;
+	fclose(f);
+	return found;
+}
+
+/*
+ * The boot loader's KASLR_FLAG (bit 1 of boot_params.hdr.loadflags, at
+ * 0x211), which the decompressor sets when it randomises the kernel and
+ * which the kernel checks before randomising its memory layout.
+ */
+static int memory_kaslr(void)
+{
+	const char *path = "/sys/kernel/boot_params/data";
+	unsigned char flags;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		vmtest_fail("open %s: %s", path, strerror(errno));
+	if (fseek(f, 0x211, SEEK_SET) < 0 || fread(&flags, 1, 1, f) != 1)
+		vmtest_fail("%s: cannot read loadflags", path);
+	fclose(f);
+	return (flags & 0x02) && kernel_config_has("CONFIG_RANDOMIZE_MEMORY");
+}
+
 /* @cmd must fail with @want. */
 static void expect_errno(int fd, unsigned long cmd, void *arg, int want, const char *what)
 {
@@ -76,6 +121,14 @@ int main(void)
 	int fd;
 
 	vmtest_name = "kmod_load";
+
+	if (memory_kaslr())
+		vmtest_note("memory layout randomised (KASLR, CONFIG_RANDOMIZE_MEMORY)");
+	else if (!strcmp(vmtest_env("PHXVM_BOOT"), "bzimage") &&
+		 kernel_config_has("CONFIG_RANDOMIZE_MEMORY"))
+		vmtest_fail("booted the bzImage of a kernel with CONFIG_RANDOMIZE_MEMORY, but its memory layout is not randomised");
+	else
+		vmtest_note("memory layout not randomised (boot: %s)", vmtest_env("PHXVM_BOOT"));
 
 	if (!module_listed("phxfs"))
 		vmtest_fail("/proc/modules does not list phxfs");
