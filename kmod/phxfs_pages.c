@@ -14,12 +14,14 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/memory_hotplug.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
 
+#include "phxfs_compat.h"
 #include "phxfs_internal.h"
 
 static struct phxfs_bar *phxfs_page_bar(struct page *page)
@@ -45,6 +47,33 @@ static const struct dev_pagemap_ops phxfs_pagemap_ops = {
 	.page_free = phxfs_page_free,
 };
 
+/*
+ * memremap_pages() maps the memory into the kernel's direct map, and memory
+ * hotplug refuses what the direct map cannot reach ("exceeds maximum
+ * addressable range"): beyond 64 TiB with 4-level paging, and, on kernels
+ * that size the direct map to installed memory when they randomise their
+ * memory layout (CONFIG_RANDOMIZE_MEMORY; 6.11 until the fix that keeps it
+ * whole with CONFIG_ZONE_DEVICE), beyond installed memory plus a padding.
+ * A GPU's BAR high up in a server's physical address space can be there.
+ * Say so before trying, in words the user can act on.
+ */
+static int phxfs_bar_check_range(struct device *dev, phys_addr_t start,
+				 resource_size_t size)
+{
+#ifdef HAVE_MHP_GET_PLUGGABLE_RANGE
+	struct range r = mhp_get_pluggable_range(true);
+	u64 end = start + size - 1;
+
+	if (start >= r.start && end <= r.end)
+		return 0;
+	dev_err(dev, "memory %pa+%pa is outside %#llx-%#llx, the range memory hotplug can map: cannot create struct pages (the direct map ends there: 64 TiB with 4-level paging, less on kernels that shrink it for KASLR: nokaslr)\n",
+		&start, &size, (u64)r.start, (u64)r.end);
+	return -ERANGE;
+#else
+	return 0;
+#endif
+}
+
 /**
  * phxfs_bar_init() - create struct pages over device memory
  * @dev: the device that owns the memory, for the kernel log
@@ -66,6 +95,10 @@ int phxfs_bar_init(struct device *dev, struct phxfs_bar *bar,
 			&start, &size);
 		return -EINVAL;
 	}
+
+	ret = phxfs_bar_check_range(dev, start, size);
+	if (ret)
+		return ret;
 
 	spin_lock_init(&bar->lock);
 	init_waitqueue_head(&bar->idle_wq);
@@ -92,7 +125,7 @@ int phxfs_bar_init(struct device *dev, struct phxfs_bar *bar,
 	if (IS_ERR(addr)) {
 		ret = PTR_ERR(addr);
 		if (ret == -EINVAL || ret == -EPERM || ret == -EBUSY)
-			dev_err(dev, "cannot create struct pages over %pa+%pa (%d): another mapping of this memory with a different cache type (x86 PAT, e.g. a write-combining mapping by a graphics driver), or the range is outside what memory hotplug can address\n",
+			dev_err(dev, "cannot create struct pages over %pa+%pa (%d): another mapping of this memory with a different cache type (x86 PAT, e.g. a write-combining mapping by a graphics driver), or a range memory hotplug cannot map\n",
 				&start, &size, ret);
 		else
 			dev_err(dev, "cannot create struct pages over %pa+%pa: %d\n",
