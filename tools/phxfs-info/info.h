@@ -71,6 +71,7 @@ struct log_info {
 	char err[200];
 	int pat_conflicts;
 	int struct_page_failures;
+	int hotplug_range;		/* memory beyond what hotplug can map */
 	int nlines;			/* the last MAX_LOG_LINES matches */
 	int total;
 	char lines[MAX_LOG_LINES][320];

@@ -3,8 +3,10 @@
  * The kernel log lines that explain a device phoenix-fs did not take: the
  * module's own (prefixed "phxfs:"), and the ones it prints against the PCI
  * device, which carry that device's name instead: struct pages that could
- * not be created (BAR not 2 MiB aligned, or a cache-type (x86 PAT)
- * conflict with another mapping of the BAR) and nvidia_p2p trouble. Read
+ * not be created (BAR not 2 MiB aligned, a cache-type (x86 PAT) conflict
+ * with another mapping of the BAR, or a BAR beyond what memory hotplug can
+ * map, which kernel memory randomisation (KASLR) limits) and nvidia_p2p
+ * trouble; and the kernel's own memory hotplug refusal. Read
  * from /dev/kmsg without blocking; dmesg_restrict may forbid it.
  */
 #define _GNU_SOURCE
@@ -20,6 +22,7 @@
 static const char *const interesting[] = {
 	"phxfs", "struct pages", "cache type", "conflicting memory types",
 	"expected mapping type", "nvidia_p2p", "GPU page at",
+	"exceeds maximum addressable range",
 };
 
 static bool matches(const char *msg)
@@ -53,6 +56,9 @@ static void record(struct log_info *log, char *rec)
 		log->pat_conflicts++;
 	if (strstr(msg, "cannot create struct pages"))
 		log->struct_page_failures++;
+	if (strstr(msg, "memory hotplug can map") ||
+	    strstr(msg, "exceeds maximum addressable range"))
+		log->hotplug_range++;
 	/* Keep the last MAX_LOG_LINES, in order: a ring until printed. */
 	slot = log->lines[log->total % MAX_LOG_LINES];
 	snprintf(slot, sizeof(log->lines[0]), "[%5llu.%06llu] %s",

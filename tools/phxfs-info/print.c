@@ -89,10 +89,13 @@ static void text_log(const struct log_info *l)
 		printf(" kernel log         : %s\n", l->err);
 		return;
 	}
-	printf(" kernel log         : %d line(s) about phoenix-fs; %d PAT/cache-type conflict(s), %d failure(s) to create struct pages\n",
-	       l->total, l->pat_conflicts, l->struct_page_failures);
+	printf(" kernel log         : %d line(s) about phoenix-fs; %d PAT/cache-type conflict(s), %d failure(s) to create struct pages, %d BAR(s) beyond what memory hotplug can map\n",
+	       l->total, l->pat_conflicts, l->struct_page_failures,
+	       l->hotplug_range);
 	for (int i = 0; i < l->nlines; i++)
 		printf("   %s\n", l->lines[i]);
+	if (l->hotplug_range)
+		printf("   -> a device's memory lies beyond the kernel's direct map (64 TiB with 4-level paging; on some kernels, installed memory plus a padding when memory randomisation (KASLR) is on): that device is not served; boot with nokaslr if that is the cause, or have the firmware place its BAR lower\n");
 }
 
 static void text_cuda(const struct cuda_info *c)
@@ -271,6 +274,7 @@ static void json_log(struct json *j, const struct log_info *l)
 	json_int(j, "matching_lines", l->total);
 	json_int(j, "pat_conflicts", l->pat_conflicts);
 	json_int(j, "struct_page_failures", l->struct_page_failures);
+	json_int(j, "hotplug_range_failures", l->hotplug_range);
 	json_arr_begin(j, "lines");
 	for (int i = 0; i < l->nlines; i++)
 		json_str(j, NULL, l->lines[i]);
