@@ -52,7 +52,7 @@ static const struct dev_pagemap_ops phxfs_pagemap_ops = {
  * hotplug refuses what the direct map cannot reach ("exceeds maximum
  * addressable range"): beyond 64 TiB with 4-level paging, and, on kernels
  * that size the direct map to installed memory when they randomise their
- * memory layout (CONFIG_RANDOMIZE_MEMORY; 6.11 until the fix that keeps it
+ * memory layout (CONFIG_RANDOMIZE_MEMORY; 6.11 until 6.12.32, which keeps it
  * whole with CONFIG_ZONE_DEVICE), beyond installed memory plus a padding.
  * A GPU's BAR high up in a server's physical address space can be there.
  * Say so before trying, in words the user can act on.
