@@ -31,13 +31,13 @@ set -euo pipefail
 
 # ---- What we need --------------------------------------------------------------------------
 
-# Both kernels Debian 12 ships: 6.1 (linux-*-amd64) and 6.12 (linux-*-6.12-amd64, which pull
-# in the newest linux-*-6.12.*+deb12-amd64). The module is built and VM-tested on each; zstd
-# unpacks the 6.12 image (tests/vm/phxvm boots it uncompressed).
 APT_PKGS=(build-essential cmake pkg-config git liburing-dev libopenmpi-dev openmpi-bin
-          linux-headers-amd64 linux-image-amd64 linux-headers-6.12-amd64 linux-image-6.12-amd64
-          qemu-system-x86 busybox-static cpio xz-utils zstd e2fsprogs kmod dpkg-dev
-          valgrind clang libclang-rt-14-dev)
+          linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio xz-utils
+          e2fsprogs kmod dpkg-dev valgrind clang libclang-rt-14-dev)
+# Debian 12's second kernel, 6.12, beside 6.1 (linux-*-amd64): the module is built and
+# VM-tested on each. The 6.12 metapackages pull in the newest linux-*-6.12.*+deb12-amd64;
+# zstd unpacks that image (tests/vm/phxvm).
+APT_PKGS+=(linux-headers-6.12-amd64 linux-image-6.12-amd64 zstd)
 
 HDF5_SRC_PKG=hdf5
 HDF5_DEB_VERSION=1.14.5+repack-3      # Debian source package version (suite below)
