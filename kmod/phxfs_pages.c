@@ -52,7 +52,10 @@ static const struct dev_pagemap_ops phxfs_pagemap_ops = {
  * hotplug refuses what the direct map cannot reach ("exceeds maximum
  * addressable range"): beyond 64 TiB with 4-level paging, and, on kernels
  * that size the direct map to installed memory when they randomise their
- * memory layout (CONFIG_RANDOMIZE_MEMORY; 6.11 until 6.12.32, which keeps it
+ * memory layout (CONFIG_RANDOMIZE_MEMORY: 6.11 to 6.14, and the 6.1.y and
+ * 6.12.y stables between the backports of "x86/kaslr: Expose and use the
+ * end of the physical memory address space" and of "x86/kaslr: Reduce
+ * KASLR entropy on most x86 systems", 6.1.147 and 6.12.32, which keep it
  * whole with CONFIG_ZONE_DEVICE), beyond installed memory plus a padding.
  * A GPU's BAR high up in a server's physical address space can be there.
  * Say so before trying, in words the user can act on.
