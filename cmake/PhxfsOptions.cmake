@@ -10,6 +10,11 @@ set(PHXFS_KERNEL_RELEASES "" CACHE STRING
     "Kernel releases to build phoenix-fs for and run the VM tests on, ;-separated (default: every release with headers in /lib/modules/R/build and an image /boot/vmlinuz-R)")
 set(PHXFS_KERNEL_SERIES "6.1;6.12" CACHE STRING
     "Kernel series (MAJOR.MINOR) of which PHXFS_STRICT=ON requires a release: the two Debian 12 ships")
+# The single PHXFS_KERNEL_RELEASE of earlier versions, left in old caches.
+if(DEFINED CACHE{PHXFS_KERNEL_RELEASE})
+  message(STATUS "PHXFS_KERNEL_RELEASE (${PHXFS_KERNEL_RELEASE}) is ignored: PHXFS_KERNEL_RELEASES lists the kernels now")
+  unset(PHXFS_KERNEL_RELEASE CACHE)
+endif()
 
 # Dependencies scripts/setup-deps.sh prepared (HDF5_ROOT, PHXFS_CHECKPATCH),
 # so that a plain cmake finds them too. Values given on the command line or
