@@ -49,6 +49,7 @@ static void node_parent(int n, char *bdf, size_t len)
 	char path[128], target[PATH_MAX];
 	ssize_t got;
 	const char *base;
+	size_t blen;
 
 	snprintf(path, sizeof(path), "/sys/class/phxfs/phxfs_dev%d/device", n);
 	got = readlink(path, target, sizeof(target) - 1);
@@ -58,7 +59,11 @@ static void node_parent(int n, char *bdf, size_t len)
 	}
 	target[got] = '\0';
 	base = strrchr(target, '/');
-	snprintf(bdf, len, "%s", base ? base + 1 : target);
+	base = base ? base + 1 : target;
+	blen = strlen(base);
+	if (blen >= len)
+		vmtest_fail("%s points to '%s': not a PCI address", path, target);
+	memcpy(bdf, base, blen + 1);
 }
 
 /* Run @cmd; its output must contain @want. */
