@@ -60,3 +60,17 @@ endforeach()
 
 install(FILES "${PROJECT_SOURCE_DIR}/kmod/60-phxfs.rules"
         DESTINATION "${PHXFS_UDEV_RULES_DIR}")
+
+# The module's sources for DKMS, in <prefix>/src/phoenix-fs-<version>
+# (with the prefix /usr, where dkms looks): dkms install phoenix-fs/<version>.
+set(PHXFS_DKMS_DIR "src/phoenix-fs-${PROJECT_VERSION}")
+configure_file("${PROJECT_SOURCE_DIR}/kmod/dkms.conf"
+               "${CMAKE_BINARY_DIR}/dkms.conf" @ONLY)
+file(GLOB _kmod_files "${PROJECT_SOURCE_DIR}/kmod/*.c"
+     "${PROJECT_SOURCE_DIR}/kmod/*.h")
+install(FILES ${_kmod_files} "${PROJECT_SOURCE_DIR}/kmod/Kbuild"
+              "${PROJECT_SOURCE_DIR}/kmod/conftest.sh"
+              "${CMAKE_BINARY_DIR}/dkms.conf"
+        DESTINATION "${PHXFS_DKMS_DIR}")
+install(FILES "${PROJECT_SOURCE_DIR}/include/phxfs/phxfs_ioctl.h"
+        DESTINATION "${PHXFS_DKMS_DIR}/include/phxfs")
