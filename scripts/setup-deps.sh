@@ -5,7 +5,8 @@
 #
 # Steps:
 #   1. apt packages (installed only when dpkg-query says they are missing).
-#   2. HDF5 1.14.5 with MPI, built from Debian's trixie source package into a cache prefix.
+#   2. HDF5 1.14.5 with MPI, built from Debian's trixie source package into a cache prefix,
+#      and (in a prefix of its own) HDF5's API test program h5_api_test.
 #   3. checkpatch.pl (plus the files it reads), taken from Debian's linux-source package.
 #   4. $cache/deps.cmake, an initial-cache file for `cmake -C`.
 #
@@ -14,8 +15,10 @@
 #   TMPDIR           where temporary work trees go (default /tmp); deleted on exit
 #
 # Files it writes under the cache root:
-#   deps.cmake                        set(HDF5_ROOT ...), set(PHXFS_CHECKPATCH ...)
+#   deps.cmake                        set(HDF5_ROOT ...), set(PHXFS_HDF5_API_TEST ...),
+#                                     set(PHXFS_CHECKPATCH ...)
 #   hdf5-<debian version>-mpi/        HDF5 install prefix (stamp: .setup-deps.stamp)
+#   hdf5-<debian version>-api-test/   bin/h5_api_test and its test library (same stamp file)
 #   checkpatch-<kernel version>/      checkpatch.pl (stamp: .setup-deps.stamp)
 #   setup-deps.log                    everything verbose, truncated per run
 #   .lock                             flock(1) lock serialising concurrent runs
@@ -256,10 +259,11 @@ mirror_oneline() {
   ' "${lists[@]}"
 }
 
-hdf5_step() {
-  local prefix=$1 stamp_want=$2
-  local codename stanza uri src dsc top t_build
+# Unpacks Debian's HDF5 source package (patches applied) under $work; sets hdf5_src to its top.
+hdf5_fetch_source() {
+  local codename stanza uri src dsc top
 
+  if [[ -n "${hdf5_src:-}" && -d "$hdf5_src" ]]; then return 0; fi
   step=hdf5-fetch
   new_workdir
   # shellcheck disable=SC1091
@@ -302,7 +306,15 @@ hdf5_step() {
   fi
   grep -q 'project (HDF5' "$top/CMakeLists.txt" || { note "HDF5 source tree not found"; return 1; }
   rm -rf -- "$src"
+  hdf5_src=$top
+}
 
+hdf5_step() {
+  local prefix=$1 stamp_want=$2
+  local top t_build
+
+  hdf5_fetch_source
+  top=$hdf5_src
   step=hdf5-configure
   t_build=$(now_us)
   say "building HDF5 $HDF5_VERSION with MPI (about 2-3 min; log: $log)..."
@@ -321,7 +333,7 @@ hdf5_step() {
     note "installed HDF5 is not $HDF5_VERSION with Parallel HDF5: ON"
     return 1
   fi
-  rm -rf -- "$work/build" "$work/hdf5-src"
+  rm -rf -- "$work/build"
   printf '%s\n' "$stamp_want" >"$prefix/.setup-deps.stamp"   # written last
   hdf5_time=$(elapsed "$t_build")
   say "hdf5: built and installed HDF5 $HDF5_VERSION in $hdf5_time s ($prefix)"
@@ -338,6 +350,55 @@ else
   hdf5_step "$hdf5_prefix" "$hdf5_stamp_want"
   hdf5_summary="hdf5 $HDF5_VERSION built in $hdf5_time s"
 fi
+
+# ---- 2b. HDF5's API test suite -------------------------------------------------------------
+
+# h5_api_test (test/API in HDF5's tree) checks a VOL connector against the API: it runs once
+# natively and once through Phoenix's connector. Only that program and the test library it
+# links are built (not the whole test suite), in a prefix of their own beside the library's,
+# so that adding it neither rebuilds nor replaces the library other builds are using. It runs
+# against that library: same sources, same options.
+api_test_step() {
+  local dest=$1 stamp_want=$2 t_api stage
+  hdf5_fetch_source
+  step=hdf5-api-test-configure
+  t_api=$(now_us)
+  say "building HDF5 $HDF5_VERSION's API test program h5_api_test (about 2-3 min)..."
+  stage=$cache/.hdf5-api-test.tmp
+  rm -rf -- "$stage" "$work/api-build"
+  mkdir -p "$stage/bin" "$stage/lib"
+  run cmake -S "$hdf5_src" -B "$work/api-build" -DCMAKE_INSTALL_PREFIX="$stage" \
+      "${HDF5_CMAKE_OPTS[@]}" -DBUILD_TESTING=ON -DHDF5_TEST_API=ON \
+      -DHDF5_TEST_PARALLEL=OFF -DHDF5_TEST_TOOLS=OFF -DHDF5_TEST_EXAMPLES=OFF \
+      -DHDF5_TEST_SWMR=OFF -DHDF5_TEST_VFD=OFF -DHDF5_TEST_PASSTHROUGH_VOL=OFF
+  step=hdf5-api-test-build
+  run cmake --build "$work/api-build" -j"$(nproc)" --target h5_api_test
+  step=hdf5-api-test-install
+  cp -- "$work/api-build/bin/h5_api_test" "$stage/bin/"
+  cp -P -- "$work/api-build"/bin/libhdf5_test.so* "$stage/lib/"
+  rm -rf -- "$work/api-build"
+  printf '%s\n' "$stamp_want" >"$stage/.setup-deps.stamp"
+  rm -rf -- "$dest"
+  mv -- "$stage" "$dest"
+  api_test_time=$(elapsed "$t_api")
+  say "hdf5: built h5_api_test in $api_test_time s ($dest)"
+}
+
+step=hdf5-api-test
+api_test_dir=$cache/hdf5-$HDF5_DEB_VERSION-api-test
+api_test_stamp_want="h5_api_test $HDF5_DEB_VERSION ${HDF5_CMAKE_OPTS[*]}"
+if [[ -x "$api_test_dir/bin/h5_api_test" &&
+      "$(cat "$api_test_dir/.setup-deps.stamp" 2>/dev/null)" == "$api_test_stamp_want" ]]; then
+  note "hdf5: cache hit $api_test_dir"
+  api_test_summary="h5_api_test cache hit"
+else
+  api_test_step "$api_test_dir" "$api_test_stamp_want"
+  api_test_summary="h5_api_test built in $api_test_time s"
+fi
+# It finds its libraries in ../lib ($ORIGIN): the HDF5 library is the prefix's.
+for f in "$hdf5_prefix"/lib/libhdf5.so.*; do
+  ln -sfn -- "$f" "$api_test_dir/lib/${f##*/}"
+done
 
 # ---- 3. checkpatch.pl ----------------------------------------------------------------------
 
@@ -441,6 +502,7 @@ cmake_str() { local s=${1//\\/\\\\}; printf '"%s"' "${s//\"/\\\"}"; }
 deps_cmake=$cache/deps.cmake
 deps_new="# Written by scripts/setup-deps.sh; use with cmake -C. Rewritten when it changes.
 set(HDF5_ROOT $(cmake_str "$hdf5_prefix") CACHE PATH \"HDF5 1.14 built by setup-deps.sh\")
+set(PHXFS_HDF5_API_TEST $(cmake_str "$api_test_dir/bin/h5_api_test") CACHE FILEPATH \"HDF5's API test program, built by setup-deps.sh\")
 set(PHXFS_CHECKPATCH $(cmake_str "$checkpatch_dir/checkpatch.pl") CACHE FILEPATH \"checkpatch.pl from $KSRC_PKG $checkpatch_ver (run with --no-tree)\")"
 if [[ ! -f "$deps_cmake" || "$(cat "$deps_cmake")" != "$deps_new" ]]; then
   printf '%s\n' "$deps_new" >"$deps_cmake.tmp.$$"
@@ -449,6 +511,6 @@ fi
 cat "$deps_cmake" >>"$log"
 
 step=summary
-summary="deps: $apt_summary, $hdf5_summary at $hdf5_prefix, $checkpatch_summary, $deps_cmake, $(elapsed "$t_start") s"
+summary="deps: $apt_summary, $hdf5_summary at $hdf5_prefix, $api_test_summary, $checkpatch_summary, $deps_cmake, $(elapsed "$t_start") s"
 note "$summary"
 echo "$summary"
