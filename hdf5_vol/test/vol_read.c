@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Dataset reads through the connector give exactly the bytes of native
+ * reads, for every layout, type and selection below; and each read took
+ * the path it should: direct where the layout allows (with
+ * PHXFS_VOL_FORCE_DIRECT=1, host buffers take it too), the connector
+ * beneath otherwise. Also: a file open for writing is flushed before a
+ * direct read, and a direct write lands where HDF5 reads it back.
+ *
+ *	hdf5.vol_read DIR
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hdf5.h>
+
+#include "phxfs_vol.h"
+
+static int failures;
+static char dir[1024];
+static int force_direct;
+
+#define CHECK(cond, ...)                                                     \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			printf("FAIL %s:%d: ", __FILE__, __LINE__);          \
+			printf(__VA_ARGS__);                                 \
+			printf("\n");                                        \
+			failures++;                                          \
+		}                                                            \
+	} while (0)
+
+/* Reproducible bytes: element i of a dataset, byte b. */
+static void fill(void *buf, size_t bytes, unsigned seed)
+{
+	unsigned char *p = buf;
+	unsigned long long x = 0x9e3779b97f4a7c15ULL ^ seed;
+
+	for (size_t i = 0; i < bytes; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		p[i] = (unsigned char)x;
+	}
+}
+
+/* Floating-point data from random bytes would hold NaNs: use numbers. */
+static void fill_typed(hid_t type, void *buf, size_t n, unsigned seed)
+{
+	if (H5Tget_class(type) == H5T_FLOAT) {
+		if (H5Tget_size(type) == 8)
+			for (size_t i = 0; i < n; i++)
+				((double *)buf)[i] = (double)(i * 7 + seed) / 3.0;
+		else
+			for (size_t i = 0; i < n; i++)
+				((float *)buf)[i] = (float)(i * 5 + seed) / 7.0f;
+	} else {
+		fill(buf, n * H5Tget_size(type), seed);
+	}
+}
+
+static hid_t fapl_of(int through_connector)
+{
+	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+
+	if (through_connector && phxfs_vol_set_fapl(fapl, -1) < 0) {
+		printf("FAIL: phxfs_vol_set_fapl\n");
+		exit(1);
+	}
+	return fapl;
+}
+
+static void path_of(char *out, size_t len, const char *name)
+{
+	snprintf(out, len, "%s/%s.h5", dir, name);
+}
+
+enum sel_kind { SEL_ALL, SEL_BLOCK, SEL_STRIDED, SEL_POINTS, SEL_SAME };
+
+struct read_case {
+	const char *name;
+	int rank;
+	hsize_t dims[3];
+	hsize_t chunk[3];	/* 0: contiguous */
+	int deflate;
+	int compact;
+	int userblock;
+	int partial_write;	/* only the first row block written */
+	int no_write;		/* never written: fill values */
+	hid_t (*file_type)(void);
+	hid_t (*mem_type)(void);
+	enum sel_kind sel;
+	int expect_direct;	/* with PHXFS_VOL_FORCE_DIRECT=1 */
+};
+
+static hid_t t_int(void) { return H5Tcopy(H5T_NATIVE_INT); }
+static hid_t t_short(void) { return H5Tcopy(H5T_NATIVE_SHORT); }
+static hid_t t_double(void) { return H5Tcopy(H5T_NATIVE_DOUBLE); }
+static hid_t t_float(void) { return H5Tcopy(H5T_NATIVE_FLOAT); }
+static hid_t t_uchar(void) { return H5Tcopy(H5T_NATIVE_UCHAR); }
+static hid_t t_llong_be(void) { return H5Tcopy(H5T_STD_I64BE); }
+static hid_t t_llong(void) { return H5Tcopy(H5T_NATIVE_LLONG); }
+
+static hid_t t_str12(void)
+{
+	hid_t t = H5Tcopy(H5T_C_S1);
+
+	H5Tset_size(t, 12);
+	return t;
+}
+
+static hid_t t_compound(void)
+{
+	struct rec { int a; double b; char c[3]; };
+	hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(struct rec)), s = H5Tcopy(H5T_C_S1);
+
+	H5Tset_size(s, 3);
+	H5Tinsert(t, "a", offsetof(struct rec, a), H5T_NATIVE_INT);
+	H5Tinsert(t, "b", offsetof(struct rec, b), H5T_NATIVE_DOUBLE);
+	H5Tinsert(t, "c", offsetof(struct rec, c), s);
+	H5Tclose(s);
+	return t;
+}
+
+static hsize_t npoints(const struct read_case *c)
+{
+	hsize_t n = 1;
+
+	for (int d = 0; d < c->rank; d++)
+		n *= c->dims[d];
+	return n;
+}
+
+static void make_file(const struct read_case *c, const char *path)
+{
+	hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+	hid_t ftype = c->file_type(), mtype = c->mem_type();
+	hid_t f, s, d;
+	size_t bytes = npoints(c) * H5Tget_size(mtype);
+	void *data = malloc(bytes ? bytes : 1);
+
+	if (c->userblock)
+		H5Pset_userblock(fcpl, 512);
+	if (c->chunk[0]) {
+		H5Pset_chunk(dcpl, c->rank, c->chunk);
+		if (c->deflate)
+			H5Pset_deflate(dcpl, 6);
+	} else if (c->compact) {
+		H5Pset_layout(dcpl, H5D_COMPACT);
+	}
+	f = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+	s = H5Screate_simple(c->rank, c->dims, NULL);
+	d = H5Dcreate2(f, "data", ftype, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+	CHECK(d >= 0, "%s: create", c->name);
+	fill_typed(mtype, data, npoints(c), 11);
+	if (c->partial_write) {
+		hsize_t start[3] = { 0 }, count[3];
+
+		memcpy(count, c->dims, sizeof(count));
+		count[0] = c->chunk[0];
+		H5Sselect_hyperslab(s, H5S_SELECT_SET, start, NULL, count, NULL);
+		hid_t ms = H5Screate_simple(c->rank, count, NULL);
+
+		CHECK(H5Dwrite(d, mtype, ms, s, H5P_DEFAULT, data) >= 0,
+		      "%s: write", c->name);
+		H5Sclose(ms);
+	} else if (!c->no_write) {
+		CHECK(H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0,
+		      "%s: write", c->name);
+	}
+	H5Dclose(d);
+	H5Sclose(s);
+	H5Fclose(f);
+	H5Pclose(fcpl);
+	H5Pclose(dcpl);
+	H5Tclose(ftype);
+	H5Tclose(mtype);
+	free(data);
+}
+
+/* The file selection of a case, and the memory space that matches it. */
+static void selections(const struct read_case *c, hid_t fspace, hid_t *mspace,
+		       hid_t *fsel, size_t *mem_elems)
+{
+	hsize_t start[3], stride[3], count[3], block[3], n = 1;
+
+	*fsel = H5S_ALL;
+	*mspace = H5S_ALL;
+	*mem_elems = npoints(c);
+	switch (c->sel) {
+	case SEL_ALL:
+		return;
+	case SEL_BLOCK:
+	case SEL_SAME:
+		for (int d = 0; d < c->rank; d++) {
+			start[d] = c->dims[d] / 4;
+			count[d] = c->dims[d] / 2 + 1;
+			n *= count[d];
+		}
+		H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
+		break;
+	case SEL_STRIDED:
+		for (int d = 0; d < c->rank; d++) {
+			start[d] = 1;
+			block[d] = d + 1 < c->rank ? 2 : 3;
+			stride[d] = block[d] + 1 + (hsize_t)d;
+			count[d] = (c->dims[d] - start[d]) / stride[d];
+			n *= count[d] * block[d];
+		}
+		H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, stride, count, block);
+		break;
+	case SEL_POINTS: {
+		hsize_t coords[4 * 3];
+
+		for (int p = 0; p < 4; p++)
+			for (int d = 0; d < c->rank; d++)
+				coords[p * c->rank + d] = (c->dims[d] - 1) * (hsize_t)p / 3;
+		H5Sselect_elements(fspace, H5S_SELECT_SET, 4, coords);
+		n = 4;
+		break;
+	}
+	}
+	*fsel = fspace;
+	if (c->sel == SEL_SAME)
+		return;		/* H5S_ALL memory: the file's extent */
+	*mspace = H5Screate_simple(1, &n, NULL);
+	*mem_elems = n;
+}
+
+/* One read of the case, natively or through the connector, into @buf. */
+static int read_case(const struct read_case *c, const char *path,
+		     int connector, void *buf, size_t bytes)
+{
+	hid_t fapl = fapl_of(connector), f, d, fspace, mspace, fsel, mtype;
+	size_t elems;
+	herr_t ret;
+
+	memset(buf, 0xEE, bytes);
+	f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+	H5Pclose(fapl);
+	if (f < 0)
+		return -1;
+	d = H5Dopen2(f, "data", H5P_DEFAULT);
+	fspace = H5Dget_space(d);
+	selections(c, fspace, &mspace, &fsel, &elems);
+	mtype = c->mem_type();
+	ret = H5Dread(d, mtype, mspace, fsel, H5P_DEFAULT, buf);
+	H5Tclose(mtype);
+	if (mspace != H5S_ALL)
+		H5Sclose(mspace);
+	H5Sclose(fspace);
+	H5Dclose(d);
+	H5Fclose(f);
+	return ret < 0 ? -1 : 0;
+}
+
+static void run_case(const struct read_case *c)
+{
+	char path[1200];
+	hid_t mt = c->mem_type();
+	size_t bytes = npoints(c) * H5Tget_size(mt);
+	unsigned char *native = malloc(bytes), *mine = malloc(bytes);
+	struct phxfs_vol_stats before, after;
+	int direct;
+
+	H5Tclose(mt);
+	path_of(path, sizeof(path), c->name);
+	make_file(c, path);
+	CHECK(read_case(c, path, 0, native, bytes) == 0, "%s: native read", c->name);
+	phxfs_vol_get_stats(&before);
+	CHECK(read_case(c, path, 1, mine, bytes) == 0, "%s: read through the connector",
+	      c->name);
+	phxfs_vol_get_stats(&after);
+	CHECK(!memcmp(native, mine, bytes), "%s: bytes differ from the native read",
+	      c->name);
+	direct = after.direct_reads > before.direct_reads;
+	if (force_direct)
+		CHECK(direct == c->expect_direct, "%s: %s, expected %s", c->name,
+		      direct ? "direct" : "not direct",
+		      c->expect_direct ? "direct" : "the connector beneath");
+	else
+		CHECK(!direct, "%s: a host buffer took the direct path", c->name);
+	CHECK(direct || after.fallback_reads > before.fallback_reads,
+	      "%s: neither path counted", c->name);
+	printf("%-28s %s\n", c->name, direct ? "direct" : "fallback");
+	free(native);
+	free(mine);
+}
+
+static const struct read_case cases[] = {
+	{ "contig_int_1d", 1, { 1000 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_ALL, 1 },
+	{ "contig_double_2d_block", 2, { 37, 53 }, { 0 }, 0, 0, 0, 0, 0, t_double, t_double, SEL_BLOCK, 1 },
+	{ "contig_uchar_3d_strided", 3, { 7, 9, 11 }, { 0 }, 0, 0, 0, 0, 0, t_uchar, t_uchar, SEL_STRIDED, 1 },
+	{ "contig_same_positions", 2, { 20, 30 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_SAME, 1 },
+	{ "chunked_int_2d_all", 2, { 100, 80 }, { 16, 16 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_ALL, 1 },
+	{ "chunked_float_3d_strided", 3, { 20, 30, 40 }, { 7, 8, 9 }, 0, 0, 0, 0, 0, t_float, t_float, SEL_STRIDED, 1 },
+	{ "chunked_llong_1d_block", 1, { 5000 }, { 333 }, 0, 0, 0, 0, 0, t_llong, t_llong, SEL_BLOCK, 1 },
+	{ "chunked_same_positions", 3, { 9, 10, 11 }, { 4, 3, 5 }, 0, 0, 0, 0, 0, t_short, t_short, SEL_SAME, 1 },
+	{ "contig_userblock", 2, { 33, 17 }, { 0 }, 0, 0, 1, 0, 0, t_int, t_int, SEL_BLOCK, 1 },
+	{ "chunked_userblock", 2, { 33, 17 }, { 8, 8 }, 0, 0, 1, 0, 0, t_int, t_int, SEL_ALL, 1 },
+	{ "contig_fixed_string", 1, { 300 }, { 0 }, 0, 0, 0, 0, 0, t_str12, t_str12, SEL_ALL, 1 },
+	{ "contig_compound", 1, { 250 }, { 0 }, 0, 0, 0, 0, 0, t_compound, t_compound, SEL_BLOCK, 1 },
+	{ "chunked_deflate", 2, { 64, 64 }, { 16, 16 }, 1, 0, 0, 0, 0, t_int, t_int, SEL_ALL, 0 },
+	{ "chunked_unwritten_chunks", 2, { 64, 64 }, { 16, 16 }, 0, 0, 0, 1, 0, t_int, t_int, SEL_ALL, 0 },
+	{ "contig_unallocated", 1, { 100 }, { 0 }, 0, 0, 0, 0, 1, t_int, t_int, SEL_ALL, 0 },
+	{ "compact", 1, { 100 }, { 0 }, 0, 1, 0, 0, 0, t_int, t_int, SEL_ALL, 0 },
+	{ "type_conversion", 2, { 10, 10 }, { 0 }, 0, 0, 0, 0, 0, t_short, t_int, SEL_ALL, 0 },
+	{ "big_endian_file", 1, { 100 }, { 0 }, 0, 0, 0, 0, 0, t_llong_be, t_llong, SEL_ALL, 0 },
+	{ "point_selection", 2, { 30, 30 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_POINTS, 0 },
+};
+
+/* Variable-length strings: never direct, and still right. */
+static void vlen_strings(void)
+{
+	const char *words[] = { "alpha", "", "a rather longer string", "z" };
+	char *back[4] = { 0 };
+	char path[1200];
+	hsize_t n = 4;
+	hid_t t = H5Tcopy(H5T_C_S1), f, s, d, fapl;
+	struct phxfs_vol_stats before, after;
+
+	H5Tset_size(t, H5T_VARIABLE);
+	path_of(path, sizeof(path), "vlen_strings");
+	f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+	s = H5Screate_simple(1, &n, NULL);
+	d = H5Dcreate2(f, "data", t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, words);
+	H5Dclose(d);
+	H5Fclose(f);
+	fapl = fapl_of(1);
+	f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+	d = H5Dopen2(f, "data", H5P_DEFAULT);
+	phxfs_vol_get_stats(&before);
+	CHECK(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) >= 0, "vlen read");
+	phxfs_vol_get_stats(&after);
+	for (int i = 0; i < 4; i++)
+		CHECK(back[i] && !strcmp(back[i], words[i]), "vlen string %d", i);
+	CHECK(after.direct_reads == before.direct_reads, "vlen strings read directly");
+	H5Dvlen_reclaim(t, s, H5P_DEFAULT, back);
+	H5Dclose(d);
+	H5Sclose(s);
+	H5Fclose(f);
+	H5Pclose(fapl);
+	H5Tclose(t);
+	printf("%-28s fallback\n", "vlen_strings");
+}
+
+/*
+ * A file open for writing: data written through HDF5 (still in its chunk
+ * cache) is what a direct read then sees; a direct write is what HDF5
+ * then reads, small reads that HDF5 caches included.
+ */
+static void read_write_same_file(void)
+{
+	char path[1200];
+	hsize_t dims[2] = { 40, 50 }, chunk[2] = { 8, 8 }, one = 1;
+	int a[40][50], b[40][50], c[40][50], pt;
+	hid_t fapl = fapl_of(1), f, s, dc, dk, dcpl, ms;
+	hsize_t coord[2] = { 3, 7 };
+	struct phxfs_vol_stats before, after;
+
+	path_of(path, sizeof(path), "read_write");
+	fill(a, sizeof(a), 1);
+	fill(b, sizeof(b), 2);
+	f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+	s = H5Screate_simple(2, dims, NULL);
+	dcpl = H5Pcreate(H5P_DATASET_CREATE);
+	H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
+	dc = H5Dcreate2(f, "contig", H5T_NATIVE_INT, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+	H5Pset_chunk(dcpl, 2, chunk);
+	dk = H5Dcreate2(f, "chunked", H5T_NATIVE_INT, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+	H5Pclose(dcpl);
+
+	/* A point read (the library's path) fills HDF5's small-data cache. */
+	ms = H5Screate_simple(1, &one, NULL);
+	H5Sselect_elements(s, H5S_SELECT_SET, 1, coord);
+	CHECK(H5Dread(dc, H5T_NATIVE_INT, ms, s, H5P_DEFAULT, &pt) >= 0, "point read");
+
+	phxfs_vol_get_stats(&before);
+	CHECK(H5Dwrite(dc, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, a) >= 0,
+	      "contiguous write");
+	CHECK(H5Dwrite(dk, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, b) >= 0,
+	      "chunked write");
+	phxfs_vol_get_stats(&after);
+	if (force_direct)
+		CHECK(after.direct_writes == before.direct_writes + 1,
+		      "the contiguous write went directly (and only it)");
+
+	CHECK(H5Dread(dc, H5T_NATIVE_INT, ms, s, H5P_DEFAULT, &pt) >= 0, "point read");
+	CHECK(pt == a[3][7], "point read after a direct write: %d, expected %d",
+	      pt, a[3][7]);
+	memset(c, 0, sizeof(c));
+	phxfs_vol_get_stats(&before);
+	CHECK(H5Dread(dk, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, c) >= 0,
+	      "chunked read");
+	phxfs_vol_get_stats(&after);
+	CHECK(!memcmp(b, c, sizeof(b)), "chunked data written then read in one open file");
+	if (force_direct)
+		CHECK(after.direct_reads == before.direct_reads + 1, "chunked read went directly");
+	memset(c, 0, sizeof(c));
+	CHECK(H5Dread(dc, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, c) >= 0,
+	      "contiguous read");
+	CHECK(!memcmp(a, c, sizeof(a)), "contiguous data written then read in one open file");
+	H5Sclose(ms);
+	H5Sclose(s);
+	H5Dclose(dc);
+	H5Dclose(dk);
+	H5Fclose(f);
+	H5Pclose(fapl);
+
+	/* And natively, from the file. */
+	f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+	dc = H5Dopen2(f, "contig", H5P_DEFAULT);
+	dk = H5Dopen2(f, "chunked", H5P_DEFAULT);
+	H5Dread(dc, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, c);
+	CHECK(!memcmp(a, c, sizeof(a)), "contiguous data read back natively");
+	H5Dread(dk, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, c);
+	CHECK(!memcmp(b, c, sizeof(b)), "chunked data read back natively");
+	H5Dclose(dc);
+	H5Dclose(dk);
+	H5Fclose(f);
+	printf("%-28s ok\n", "read_write_same_file");
+}
+
+int main(int argc, char **argv)
+{
+	const char *fd = getenv("PHXFS_VOL_FORCE_DIRECT");
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s DIR\n", argv[0]);
+		return 2;
+	}
+	snprintf(dir, sizeof(dir), "%s", argv[1]);
+	force_direct = fd && !strcmp(fd, "1");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		run_case(&cases[i]);
+	vlen_strings();
+	read_write_same_file();
+	if (failures) {
+		printf("FAIL: %d check(s)\n", failures);
+		return 1;
+	}
+	printf("PASS: %zu layouts read through the connector%s\n",
+	       sizeof(cases) / sizeof(cases[0]) + 2,
+	       force_direct ? " (direct path forced for host memory)" : "");
+	return 0;
+}

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Datasets: reads and writes try the direct path for device buffers (and
+ * for host buffers with PHXFS_VOL_FORCE_DIRECT=1), one dataset at a time;
+ * the rest goes to the connector beneath as it came.
+ */
+#include <stdlib.h>
+
+#include "vol_callbacks.h"
+#include "vol_cuda.h"
+#include "vol_direct.h"
+#include "vol_internal.h"
+
+#define UNDER(o) (((struct phxvol_obj *)(o))->under)
+#define UVOL(o) (((struct phxvol_obj *)(o))->under_vol_id)
+#define DEV(o) (((struct phxvol_obj *)(o))->device_id)
+
+void *phxvol_dataset_create(void *obj, const H5VL_loc_params_t *loc,
+			    const char *name, hid_t lcpl, hid_t type,
+			    hid_t space, hid_t dcpl, hid_t dapl, hid_t dxpl,
+			    void **req)
+{
+	void *under = H5VLdataset_create(UNDER(obj), loc, UVOL(obj), name, lcpl,
+					 type, space, dcpl, dapl, dxpl, req);
+
+	if (!under)
+		return NULL;
+	phxvol_wrap_request(req, UVOL(obj), DEV(obj));
+	return phxvol_obj_new(under, UVOL(obj), DEV(obj));
+}
+
+void *phxvol_dataset_open(void *obj, const H5VL_loc_params_t *loc,
+			  const char *name, hid_t dapl, hid_t dxpl, void **req)
+{
+	void *under = H5VLdataset_open(UNDER(obj), loc, UVOL(obj), name, dapl,
+				       dxpl, req);
+
+	if (!under)
+		return NULL;
+	phxvol_wrap_request(req, UVOL(obj), DEV(obj));
+	return phxvol_obj_new(under, UVOL(obj), DEV(obj));
+}
+
+/* Whether any buffer may take the direct path; fills where each lives. */
+static bool any_candidate(size_t count, void *const buf[],
+			  struct phxvol_xfer *x)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < count; i++) {
+		x[i].on_device = phxvol_cuda_is_device(buf[i], &x[i].cuda_device,
+						       &x[i].cuda_ctx);
+		any |= x[i].on_device || phxvol_env.force_direct;
+	}
+	return any;
+}
+
+/* The call as it came, for the connector beneath. */
+static herr_t pass_read(size_t count, void *dset[], hid_t mem_type[],
+			hid_t mem_space[], hid_t file_space[], hid_t dxpl,
+			void *buf[], void **req)
+{
+	void **under = malloc((count ? count : 1) * sizeof(void *));
+	herr_t ret;
+
+	if (!under) {
+		PHXVOL_ERR("out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < count; i++)
+		under[i] = UNDER(dset[i]);
+	ret = H5VLdataset_read(count, under, UVOL(dset[0]), mem_type, mem_space,
+			       file_space, dxpl, buf, req);
+	if (ret >= 0)
+		phxvol_wrap_request(req, UVOL(dset[0]), DEV(dset[0]));
+	free(under);
+	return ret;
+}
+
+static herr_t pass_write(size_t count, void *dset[], hid_t mem_type[],
+			 hid_t mem_space[], hid_t file_space[], hid_t dxpl,
+			 const void *buf[], void **req)
+{
+	void **under = malloc((count ? count : 1) * sizeof(void *));
+	herr_t ret;
+
+	if (!under) {
+		PHXVOL_ERR("out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < count; i++)
+		under[i] = UNDER(dset[i]);
+	ret = H5VLdataset_write(count, under, UVOL(dset[0]), mem_type,
+				mem_space, file_space, dxpl, buf, req);
+	if (ret >= 0)
+		phxvol_wrap_request(req, UVOL(dset[0]), DEV(dset[0]));
+	free(under);
+	return ret;
+}
+
+herr_t phxvol_dataset_read(size_t count, void *dset[], hid_t mem_type[],
+			   hid_t mem_space[], hid_t file_space[], hid_t dxpl,
+			   void *buf[], void **req)
+{
+	struct phxvol_xfer *x = calloc(count ? count : 1, sizeof(*x));
+	herr_t ret = 0;
+
+	if (!x) {
+		PHXVOL_ERR("out of memory");
+		return -1;
+	}
+	if (!any_candidate(count, buf, x)) {
+		for (size_t i = 0; i < count; i++)
+			phxvol_stat_add(PHXVOL_FALLBACK_READ, 0);
+		ret = pass_read(count, dset, mem_type, mem_space, file_space,
+				dxpl, buf, req);
+		goto out;
+	}
+	for (size_t i = 0; i < count && ret >= 0; i++) {
+		int direct;
+
+		x[i].dset = dset[i];
+		x[i].mem_type = mem_type[i];
+		x[i].mem_space = mem_space[i];
+		x[i].file_space = file_space[i];
+		x[i].dxpl = dxpl;
+		x[i].buf = buf[i];
+		direct = phxvol_direct_read(&x[i]);
+		if (direct < 0)
+			ret = -1;
+		else if (direct == 0)
+			ret = phxvol_bounce_read(&x[i], NULL);
+	}
+	/* Done synchronously: the library waits for no request. */
+	if (req)
+		*req = NULL;
+out:
+	free(x);
+	return ret;
+}
+
+herr_t phxvol_dataset_write(size_t count, void *dset[], hid_t mem_type[],
+			    hid_t mem_space[], hid_t file_space[], hid_t dxpl,
+			    const void *buf[], void **req)
+{
+	struct phxvol_xfer *x = calloc(count ? count : 1, sizeof(*x));
+	herr_t ret = 0;
+
+	if (!x) {
+		PHXVOL_ERR("out of memory");
+		return -1;
+	}
+	if (!any_candidate(count, (void *const *)buf, x)) {
+		for (size_t i = 0; i < count; i++)
+			phxvol_stat_add(PHXVOL_FALLBACK_WRITE, 0);
+		ret = pass_write(count, dset, mem_type, mem_space, file_space,
+				 dxpl, buf, req);
+		goto out;
+	}
+	for (size_t i = 0; i < count && ret >= 0; i++) {
+		int direct;
+
+		x[i].dset = dset[i];
+		x[i].mem_type = mem_type[i];
+		x[i].mem_space = mem_space[i];
+		x[i].file_space = file_space[i];
+		x[i].dxpl = dxpl;
+		x[i].buf = (void *)buf[i];
+		direct = phxvol_direct_write(&x[i]);
+		if (direct < 0)
+			ret = -1;
+		else if (direct == 0)
+			ret = phxvol_bounce_write(&x[i], NULL);
+	}
+	if (req)
+		*req = NULL;
+out:
+	free(x);
+	return ret;
+}
+
+herr_t phxvol_dataset_get(void *dset, H5VL_dataset_get_args_t *args,
+			  hid_t dxpl, void **req)
+{
+	herr_t ret = H5VLdataset_get(UNDER(dset), UVOL(dset), args, dxpl, req);
+
+	if (ret >= 0)
+		phxvol_wrap_request(req, UVOL(dset), DEV(dset));
+	return ret;
+}
+
+herr_t phxvol_dataset_specific(void *obj, H5VL_dataset_specific_args_t *args,
+			       hid_t dxpl, void **req)
+{
+	/* The object may go away inside (refresh): note the connector first. */
+	hid_t uvol = UVOL(obj);
+	int dev = DEV(obj);
+	herr_t ret;
+
+	H5Iinc_ref(uvol);
+	ret = H5VLdataset_specific(UNDER(obj), uvol, args, dxpl, req);
+	if (ret >= 0)
+		phxvol_wrap_request(req, uvol, dev);
+	H5Idec_ref(uvol);
+	return ret;
+}
+
+herr_t phxvol_dataset_optional(void *obj, H5VL_optional_args_t *args,
+			       hid_t dxpl, void **req)
+{
+	herr_t ret = H5VLdataset_optional(UNDER(obj), UVOL(obj), args, dxpl,
+					  req);
+
+	if (ret >= 0)
+		phxvol_wrap_request(req, UVOL(obj), DEV(obj));
+	return ret;
+}
+
+herr_t phxvol_dataset_close(void *dset, hid_t dxpl, void **req)
+{
+	herr_t ret = H5VLdataset_close(UNDER(dset), UVOL(dset), dxpl, req);
+
+	if (ret >= 0) {
+		phxvol_wrap_request(req, UVOL(dset), DEV(dset));
+		phxvol_obj_free(dset);
+	}
+	return ret;
+}

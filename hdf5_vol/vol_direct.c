@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+/* Direct dataset reads and writes, and the host bounce (vol_direct.h). */
+#include "vol_direct.h"
+
+#include <errno.h>
+#include <phxfs/phxfs.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vol_cuda.h"
+#include "vol_layout.h"
+#include "vol_runs.h"
+
+/* Collective transfers stay with the library: every rank must take part. */
+static bool collective(hid_t dxpl)
+{
+#ifdef H5_HAVE_PARALLEL
+	H5FD_mpio_xfer_t mode = H5FD_MPIO_INDEPENDENT;
+
+	if (dxpl != H5P_DEFAULT && H5Pget_dxpl_mpio(dxpl, &mode) < 0) {
+		H5Eclear2(H5E_DEFAULT);
+		return false;
+	}
+	return mode == H5FD_MPIO_COLLECTIVE;
+#else
+	(void)dxpl;
+	return false;
+#endif
+}
+
+static int pick_device(const struct phxvol_xfer *x)
+{
+	if (x->dset->device_id >= 0)
+		return x->dset->device_id;
+	if (phxvol_env.device_id >= 0)
+		return phxvol_env.device_id;
+	return x->on_device ? x->cuda_device : 0;
+}
+
+static hid_t dataset_space(struct phxvol_obj *d)
+{
+	H5VL_dataset_get_args_t args = { .op_type = H5VL_DATASET_GET_SPACE };
+
+	if (H5VLdataset_get(d->under, d->under_vol_id, &args,
+			    H5P_DATASET_XFER_DEFAULT, NULL) < 0)
+		return H5I_INVALID_HID;
+	return args.args.get_space.space_id;
+}
+
+/*
+ * The runs of a transfer, if it can go directly: 1 (runs set), 0 no,
+ * -1 error.
+ */
+static int plan(const struct phxvol_xfer *x, bool write,
+		struct phxvol_layout *l, struct phxvol_run **runs,
+		size_t *nruns)
+{
+	struct phxvol_sel sel;
+	enum phxvol_mem_map map;
+	const char *why = NULL;
+	hid_t fspace;
+	int ret;
+
+	if (collective(x->dxpl))
+		return 0;
+	ret = phxvol_layout_query(x->dset, x->mem_type, l, &why);
+	if (ret <= 0)
+		return ret;
+	/* The MPI-IO driver's flush is collective: not from one rank. */
+	if (x->dset->file_rdwr && x->dset->file_mpio)
+		return 0;
+	/* Writes: into allocated contiguous storage of a writable file. */
+	if (write && (l->chunked || !x->dset->file_rdwr))
+		return 0;
+
+	fspace = x->file_space == H5S_ALL ? dataset_space(x->dset) :
+					    x->file_space;
+	if (fspace < 0)
+		return -1;
+	ret = phxvol_sel_from_space(fspace, &sel);
+	if (ret <= 0)
+		goto out;
+	ret = 0;
+	if (sel.rank != l->rank)
+		goto out_sel;
+	if (x->mem_space == H5S_ALL) {
+		map = PHXVOL_MEM_SAME;
+	} else if (x->mem_space == H5S_BLOCK) {
+		map = PHXVOL_MEM_PACKED;
+	} else if (x->mem_space == H5S_PLIST) {
+		goto out_sel;
+	} else if (H5Sget_select_type(x->mem_space) == H5S_SEL_ALL &&
+		   H5Sget_select_npoints(x->mem_space) == (hssize_t)sel.npoints) {
+		map = PHXVOL_MEM_PACKED;
+	} else {
+		goto out_sel;
+	}
+	ret = phxvol_runs(&sel, l->chunk, l->esize, map, phxvol_chunk_addr, l,
+			  runs, nruns);
+	if (ret < 0)
+		PHXVOL_ERR("out of memory planning a direct transfer");
+out_sel:
+	phxvol_sel_free(&sel);
+out:
+	if (x->file_space == H5S_ALL)
+		H5Sclose(fspace);
+	return ret;
+}
+
+static int transfer(const struct phxvol_xfer *x, bool write)
+{
+	struct phxvol_layout l;
+	struct phxvol_run *runs = NULL;
+	size_t nruns = 0;
+	uint64_t bytes = 0;
+	int dev, fd, ret = plan(x, write, &l, &runs, &nruns);
+
+	if (ret <= 0)
+		return ret;
+	ret = -1;
+	dev = pick_device(x);
+	/* HDF5 may hold raw data not yet written (chunk cache, sieve buffer). */
+	if (x->dset->file_rdwr && phxvol_file_flush(x->dset, x->dxpl) < 0)
+		goto out;
+	if (phxvol_device_get(dev) < 0) {
+		PHXVOL_ERR("phxfs_open(%d): %s", dev, strerror(errno));
+		goto out;
+	}
+	fd = phxvol_dataset_fd(x->dset, write);
+	if (fd < 0)
+		goto out;
+	for (size_t i = 0; i < nruns; i++) {
+		ssize_t n = write ?
+			phxfs_write(fd, dev, x->buf, runs[i].mem_off,
+				    runs[i].len, (off_t)runs[i].file_off) :
+			phxfs_read(fd, dev, x->buf, runs[i].mem_off,
+				   runs[i].len, (off_t)runs[i].file_off);
+
+		if (n != (ssize_t)runs[i].len) {
+			PHXVOL_ERR("%s of %llu bytes at file offset %llu: %s",
+				   write ? "phxfs_write" : "phxfs_read",
+				   (unsigned long long)runs[i].len,
+				   (unsigned long long)runs[i].file_off,
+				   n < 0 ? strerror(errno) : "short transfer");
+			goto out;
+		}
+		bytes += runs[i].len;
+	}
+	phxvol_stat_add(write ? PHXVOL_DIRECT_WRITE : PHXVOL_DIRECT_READ, bytes);
+	ret = 1;
+out:
+	free(runs);
+	return ret;
+}
+
+int phxvol_direct_read(const struct phxvol_xfer *x)
+{
+	return transfer(x, false);
+}
+
+int phxvol_direct_write(const struct phxvol_xfer *x)
+{
+	return transfer(x, true);
+}
+
+/*
+ * The bytes of the buffer the transfer touches: the memory dataspace's
+ * extent (H5S_ALL: the file's; H5S_BLOCK: the selected elements), and
+ * whether every one of them is written by a read.
+ */
+static int buffer_extent(const struct phxvol_xfer *x, size_t *bytes,
+			 bool *whole)
+{
+	size_t esize = H5Tget_size(x->mem_type);
+	hid_t fspace = x->file_space;
+	hssize_t ext, sel;
+
+	if (esize == 0 || x->mem_space == H5S_PLIST)
+		return -1;
+	if (x->mem_space != H5S_ALL && x->mem_space != H5S_BLOCK) {
+		ext = H5Sget_simple_extent_npoints(x->mem_space);
+		sel = H5Sget_select_npoints(x->mem_space);
+	} else {
+		if (fspace == H5S_ALL)
+			fspace = dataset_space(x->dset);
+		if (fspace < 0)
+			return -1;
+		ext = H5Sget_simple_extent_npoints(fspace);
+		sel = H5Sget_select_npoints(fspace);
+		if (x->mem_space == H5S_BLOCK)
+			ext = sel;
+		if (x->file_space == H5S_ALL)
+			H5Sclose(fspace);
+	}
+	if (ext < 0 || sel < 0)
+		return -1;
+	*bytes = (size_t)ext * esize;
+	*whole = sel == ext;
+	return 0;
+}
+
+static herr_t under_read(const struct phxvol_xfer *x, void *buf, void **req)
+{
+	void *obj = x->dset->under;
+	hid_t mt = x->mem_type, ms = x->mem_space, fs = x->file_space;
+
+	return H5VLdataset_read(1, &obj, x->dset->under_vol_id, &mt, &ms, &fs,
+				x->dxpl, &buf, req);
+}
+
+static herr_t under_write(const struct phxvol_xfer *x, const void *buf,
+			  void **req)
+{
+	void *obj = x->dset->under;
+	hid_t mt = x->mem_type, ms = x->mem_space, fs = x->file_space;
+
+	return H5VLdataset_write(1, &obj, x->dset->under_vol_id, &mt, &ms, &fs,
+				 x->dxpl, &buf, req);
+}
+
+herr_t phxvol_bounce_read(const struct phxvol_xfer *x, void **req)
+{
+	size_t bytes;
+	bool whole;
+	void *host;
+	herr_t ret = -1;
+
+	if (!x->on_device) {
+		phxvol_stat_add(PHXVOL_FALLBACK_READ, 0);
+		return under_read(x, x->buf, req);
+	}
+	if (H5Tis_variable_str(x->mem_type) > 0 ||
+	    H5Tdetect_class(x->mem_type, H5T_VLEN) > 0 ||
+	    buffer_extent(x, &bytes, &whole) < 0) {
+		PHXVOL_ERR("cannot read variable-length data or this selection into device memory");
+		return -1;
+	}
+	host = malloc(bytes ? bytes : 1);
+	if (!host) {
+		PHXVOL_ERR("out of memory for a %zu-byte bounce buffer", bytes);
+		return -1;
+	}
+	/* Unselected elements keep their values: start from the device's. */
+	if (!whole && phxvol_cuda_dtoh(x->cuda_ctx, host, x->buf, bytes)) {
+		PHXVOL_ERR("copy from device memory failed");
+		goto out;
+	}
+	/* The bounce is synchronous: no request is handed back. */
+	if (under_read(x, host, NULL) < 0)
+		goto out;
+	if (phxvol_cuda_htod(x->cuda_ctx, x->buf, host, bytes)) {
+		PHXVOL_ERR("copy to device memory failed");
+		goto out;
+	}
+	(void)req;
+	phxvol_stat_add(PHXVOL_FALLBACK_READ, bytes);
+	phxvol_stat_add(PHXVOL_BOUNCED_READ, bytes);
+	ret = 0;
+out:
+	free(host);
+	return ret;
+}
+
+herr_t phxvol_bounce_write(const struct phxvol_xfer *x, void **req)
+{
+	size_t bytes;
+	bool whole;
+	void *host;
+	herr_t ret = -1;
+
+	if (!x->on_device) {
+		phxvol_stat_add(PHXVOL_FALLBACK_WRITE, 0);
+		return under_write(x, x->buf, req);
+	}
+	if (H5Tis_variable_str(x->mem_type) > 0 ||
+	    H5Tdetect_class(x->mem_type, H5T_VLEN) > 0 ||
+	    buffer_extent(x, &bytes, &whole) < 0) {
+		PHXVOL_ERR("cannot write variable-length data or this selection from device memory");
+		return -1;
+	}
+	host = malloc(bytes ? bytes : 1);
+	if (!host) {
+		PHXVOL_ERR("out of memory for a %zu-byte bounce buffer", bytes);
+		return -1;
+	}
+	if (phxvol_cuda_dtoh(x->cuda_ctx, host, x->buf, bytes)) {
+		PHXVOL_ERR("copy from device memory failed");
+		goto out;
+	}
+	if (under_write(x, host, NULL) < 0)
+		goto out;
+	(void)req;
+	phxvol_stat_add(PHXVOL_FALLBACK_WRITE, bytes);
+	phxvol_stat_add(PHXVOL_BOUNCED_WRITE, bytes);
+	ret = 0;
+out:
+	free(host);
+	return ret;
+}

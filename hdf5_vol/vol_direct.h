@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The fast path of H5Dread/H5Dwrite: elements moved between the file and
+ * the buffer with phxfs_read()/phxfs_write(), bypassing the library, and
+ * the bounce through host memory for device buffers it does not take.
+ */
+#ifndef PHXFS_VOL_DIRECT_H
+#define PHXFS_VOL_DIRECT_H
+
+#include "vol_internal.h"
+
+/* One dataset's part of a multi-dataset read or write. */
+struct phxvol_xfer {
+	struct phxvol_obj *dset;
+	hid_t mem_type, mem_space, file_space, dxpl;
+	void *buf;
+	bool on_device;		/* @buf is CUDA device memory */
+	int cuda_device;	/* its device */
+	void *cuda_ctx;		/* and context */
+};
+
+/* 1 done directly, 0 not eligible (nothing done), -1 error. */
+int phxvol_direct_read(const struct phxvol_xfer *x);
+int phxvol_direct_write(const struct phxvol_xfer *x);
+
+/* Through the connector beneath, via host memory for device buffers. */
+herr_t phxvol_bounce_read(const struct phxvol_xfer *x, void **req);
+herr_t phxvol_bounce_write(const struct phxvol_xfer *x, void **req);
+
+#endif /* PHXFS_VOL_DIRECT_H */

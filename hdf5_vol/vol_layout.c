@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: MIT
+/* Layout and file queries for the direct path (vol_layout.h). */
+#include "vol_layout.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <phxfs/phxfs.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static hid_t dataset_get_id(struct phxvol_obj *d, H5VL_dataset_get_t op)
+{
+	H5VL_dataset_get_args_t args = { .op_type = op };
+	hid_t id;
+
+	if (H5VLdataset_get(d->under, d->under_vol_id, &args, H5P_DATASET_XFER_DEFAULT,
+			    NULL) < 0)
+		return H5I_INVALID_HID;
+	switch (op) {
+	case H5VL_DATASET_GET_TYPE:
+		id = args.args.get_type.type_id;
+		break;
+	case H5VL_DATASET_GET_DCPL:
+		id = args.args.get_dcpl.dcpl_id;
+		break;
+	case H5VL_DATASET_GET_SPACE:
+		id = args.args.get_space.space_id;
+		break;
+	default:
+		id = H5I_INVALID_HID;
+	}
+	return id;
+}
+
+static herr_t native_dataset_op(struct phxvol_obj *d, int op,
+				H5VL_native_dataset_optional_args_t *nargs)
+{
+	H5VL_optional_args_t args = { .op_type = op, .args = nargs };
+
+	return H5VLdataset_optional(d->under, d->under_vol_id, &args,
+				    H5P_DATASET_XFER_DEFAULT, NULL);
+}
+
+/* Types whose bytes in the file are not the elements themselves. */
+static bool stored_as_is(hid_t type)
+{
+	H5T_class_t cls = H5Tget_class(type);
+
+	if (cls == H5T_VLEN || cls == H5T_REFERENCE || cls < 0)
+		return false;
+	if (H5Tis_variable_str(type) > 0)
+		return false;
+	if (H5Tdetect_class(type, H5T_VLEN) != 0 ||
+	    H5Tdetect_class(type, H5T_REFERENCE) != 0)
+		return false;
+	return true;
+}
+
+int phxvol_layout_query(struct phxvol_obj *dset, hid_t mem_type,
+			struct phxvol_layout *l, const char **why)
+{
+	H5VL_class_value_t value = -1;
+	hid_t ftype = H5I_INVALID_HID, dcpl = H5I_INVALID_HID,
+	      space = H5I_INVALID_HID;
+	int ret = -1;
+
+	memset(l, 0, sizeof(*l));
+	l->dset = dset;
+	if (H5VLget_value(dset->under_vol_id, &value) < 0)
+		return -1;
+	if (value != H5_VOL_NATIVE) {
+		*why = "the connector beneath is not the native one";
+		return 0;
+	}
+	if (phxvol_file_facts(dset) < 0)
+		return -1;
+	ftype = dataset_get_id(dset, H5VL_DATASET_GET_TYPE);
+	dcpl = dataset_get_id(dset, H5VL_DATASET_GET_DCPL);
+	space = dataset_get_id(dset, H5VL_DATASET_GET_SPACE);
+	if (ftype < 0 || dcpl < 0 || space < 0)
+		goto out;
+
+	ret = 0;
+	if (H5Tequal(mem_type, ftype) <= 0) {
+		*why = "the memory type differs from the stored type";
+		goto out;
+	}
+	if (!stored_as_is(ftype)) {
+		*why = "variable-length or reference data";
+		goto out;
+	}
+	l->esize = H5Tget_size(ftype);
+	l->rank = H5Sget_simple_extent_dims(space, l->dims, NULL);
+	if (l->rank < 1 || l->esize == 0) {
+		*why = "a scalar or empty dataspace";
+		goto out;
+	}
+	if (H5Pget_external_count(dcpl) > 0) {
+		*why = "external storage";
+		goto out;
+	}
+	switch (H5Pget_layout(dcpl)) {
+	case H5D_CONTIGUOUS: {
+		H5VL_native_dataset_optional_args_t nargs;
+		haddr_t addr = HADDR_UNDEF;
+
+		nargs.get_offset.offset = &addr;
+		if (native_dataset_op(dset, H5VL_NATIVE_DATASET_GET_OFFSET,
+				      &nargs) < 0 || addr == HADDR_UNDEF) {
+			/* Not allocated yet: the fill value is HDF5's business. */
+			H5Eclear2(H5E_DEFAULT);
+			*why = "contiguous storage not allocated";
+			goto out;
+		}
+		l->addr = addr;
+		memcpy(l->chunk, l->dims, sizeof(l->dims));
+		break;
+	}
+	case H5D_CHUNKED:
+		if (H5Pget_nfilters(dcpl) != 0) {
+			*why = "filtered chunks";
+			goto out;
+		}
+		if (H5Pget_chunk(dcpl, l->rank, l->chunk) != l->rank) {
+			ret = -1;
+			goto out;
+		}
+		l->chunked = true;
+		l->chunk_bytes = l->esize;
+		for (int d = 0; d < l->rank; d++)
+			l->chunk_bytes *= l->chunk[d];
+		break;
+	default:
+		*why = "compact or virtual layout";
+		goto out;
+	}
+	ret = 1;
+out:
+	if (ftype >= 0)
+		H5Tclose(ftype);
+	if (dcpl >= 0)
+		H5Pclose(dcpl);
+	if (space >= 0)
+		H5Sclose(space);
+	return ret;
+}
+
+haddr_t phxvol_chunk_addr(void *layout, const hsize_t *coords)
+{
+	struct phxvol_layout *l = layout;
+	H5VL_native_dataset_optional_args_t nargs;
+	unsigned mask = 0;
+	haddr_t addr = HADDR_UNDEF;
+	hsize_t size = 0;
+
+	if (!l->chunked)
+		return l->addr;
+	nargs.get_chunk_info_by_coord.offset = coords;
+	nargs.get_chunk_info_by_coord.filter_mask = &mask;
+	nargs.get_chunk_info_by_coord.addr = &addr;
+	nargs.get_chunk_info_by_coord.size = &size;
+	if (native_dataset_op(l->dset, H5VL_NATIVE_DATASET_GET_CHUNK_INFO_BY_COORD,
+			      &nargs) < 0) {
+		H5Eclear2(H5E_DEFAULT);
+		return HADDR_UNDEF;
+	}
+	/* Unallocated (fill values), or not stored whole: not ours to read. */
+	if (addr == HADDR_UNDEF || size != l->chunk_bytes || mask)
+		return HADDR_UNDEF;
+	/* Absolute, user block included, like the contiguous offset. */
+	return addr;
+}
+
+/* The file object beneath @dset (owned by the library: not closed). */
+static void *under_file(struct phxvol_obj *dset)
+{
+	H5VL_object_get_args_t args = { .op_type = H5VL_OBJECT_GET_FILE };
+	H5VL_loc_params_t loc = { .type = H5VL_OBJECT_BY_SELF,
+				  .obj_type = H5I_DATASET };
+	void *file = NULL;
+
+	args.args.get_file.file = &file;
+	if (H5VLobject_get(dset->under, &loc, dset->under_vol_id, &args,
+			   H5P_DATASET_XFER_DEFAULT, NULL) < 0)
+		return NULL;
+	return file;
+}
+
+int phxvol_file_facts(struct phxvol_obj *dset)
+{
+	H5VL_file_get_args_t args;
+	void *file;
+	unsigned intent = 0;
+	hid_t fapl;
+
+	if (dset->file_known)
+		return 0;
+	file = under_file(dset);
+	if (!file)
+		return -1;
+	args = (H5VL_file_get_args_t){ .op_type = H5VL_FILE_GET_INTENT };
+	args.args.get_intent.flags = &intent;
+	if (H5VLfile_get(file, dset->under_vol_id, &args,
+			 H5P_DATASET_XFER_DEFAULT, NULL) < 0)
+		return -1;
+	args = (H5VL_file_get_args_t){ .op_type = H5VL_FILE_GET_FAPL };
+	if (H5VLfile_get(file, dset->under_vol_id, &args,
+			 H5P_DATASET_XFER_DEFAULT, NULL) < 0)
+		return -1;
+	fapl = args.args.get_fapl.fapl_id;
+#ifdef H5_HAVE_PARALLEL
+	dset->file_mpio = H5Pget_driver(fapl) == H5FD_MPIO;
+#endif
+	H5Pclose(fapl);
+	dset->file_rdwr = (intent & H5F_ACC_RDWR) != 0;
+	dset->file_known = true;
+	return 0;
+}
+
+int phxvol_file_flush(struct phxvol_obj *dset, hid_t dxpl)
+{
+	H5VL_file_specific_args_t args = { .op_type = H5VL_FILE_FLUSH };
+	void *file = under_file(dset);
+
+	if (!file)
+		return -1;
+	args.args.flush.obj_type = H5I_FILE;
+	args.args.flush.scope = H5F_SCOPE_LOCAL;
+	return H5VLfile_specific(file, dset->under_vol_id, &args, dxpl, NULL) < 0 ?
+		       -1 : 0;
+}
+
+int phxvol_dataset_fd(struct phxvol_obj *dset, bool for_write)
+{
+	H5VL_file_get_args_t args = { .op_type = H5VL_FILE_GET_NAME };
+	size_t len = 0;
+	char *name;
+	int flags = for_write ? O_RDWR : O_RDONLY;
+
+	if (dset->fd >= 0 && (!for_write || dset->file_rdwr))
+		return dset->fd;
+	/* The name, as the file was opened: first its length. */
+	args.args.get_name.type = H5I_DATASET;
+	args.args.get_name.buf_size = 0;
+	args.args.get_name.buf = NULL;
+	args.args.get_name.file_name_len = &len;
+	if (H5VLfile_get(dset->under, dset->under_vol_id, &args,
+			 H5P_DATASET_XFER_DEFAULT, NULL) < 0)
+		return -1;
+	name = malloc(len + 1);
+	if (!name) {
+		PHXVOL_ERR("out of memory for a file name");
+		return -1;
+	}
+	args.args.get_name.buf_size = len + 1;
+	args.args.get_name.buf = name;
+	if (H5VLfile_get(dset->under, dset->under_vol_id, &args,
+			 H5P_DATASET_XFER_DEFAULT, NULL) < 0) {
+		free(name);
+		return -1;
+	}
+	if (dset->fd >= 0)
+		close(dset->fd);
+	/* Writes need the descriptor open for reading too (phxfs_write). */
+	dset->fd = open(name, (dset->file_rdwr ? O_RDWR : flags) | O_CLOEXEC);
+	if (dset->fd < 0)
+		PHXVOL_ERR("cannot open '%s' for direct I/O: %s", name,
+			   strerror(errno));
+	free(name);
+	return dset->fd;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the direct path must know of a dataset and its file, asked of the
+ * native connector beneath (its optional operations give file offsets).
+ */
+#ifndef PHXFS_VOL_LAYOUT_H
+#define PHXFS_VOL_LAYOUT_H
+
+#include "vol_internal.h"
+
+struct phxvol_layout {
+	int rank;
+	hsize_t dims[H5S_MAX_RANK];
+	hsize_t chunk[H5S_MAX_RANK];	/* contiguous: the extent */
+	size_t esize;			/* bytes per element */
+	bool chunked;
+	haddr_t addr;			/* contiguous: absolute file offset */
+	hsize_t chunk_bytes;
+	struct phxvol_obj *dset;
+};
+
+/*
+ * phxvol_layout_query() - whether @dset can move @mem_type elements
+ * directly: native beneath, contiguous and allocated or chunked without
+ * filters, no external storage, @mem_type identical to the stored type
+ * (no conversion) and of fixed size.
+ * Return: 1 yes (@l filled), 0 no (*@why says why), -1 error.
+ */
+int phxvol_layout_query(struct phxvol_obj *dset, hid_t mem_type,
+			struct phxvol_layout *l, const char **why);
+
+/* The file facts of @dset (open for writing, MPI-IO driver), once. */
+int phxvol_file_facts(struct phxvol_obj *dset);
+
+/* The file's descriptor for direct I/O, opened once per dataset; -1 on error. */
+int phxvol_dataset_fd(struct phxvol_obj *dset, bool for_write);
+
+/* Flushes the file beneath (it may be caching raw data); 0 or -1. */
+int phxvol_file_flush(struct phxvol_obj *dset, hid_t dxpl);
+
+/* The absolute address of the chunk at @coords, for phxvol_runs(). */
+haddr_t phxvol_chunk_addr(void *layout, const hsize_t *coords);
+
+#endif /* PHXFS_VOL_LAYOUT_H */
