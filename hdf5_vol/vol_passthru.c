@@ -178,7 +178,12 @@ herr_t phxvol_group_get(void *obj, H5VL_group_get_args_t *args, hid_t dxpl,
 herr_t phxvol_group_specific(void *obj, H5VL_group_specific_args_t *args,
 			     hid_t dxpl, void **req)
 {
-	return done(H5VLgroup_specific(UNDER(obj), UVOL(obj), args, dxpl, req),
+	H5VL_group_specific_args_t my = *args;
+
+	/* Mounting names a second file: the one beneath is mounted. */
+	if (args->op_type == H5VL_GROUP_MOUNT && args->args.mount.child_file)
+		my.args.mount.child_file = UNDER(args->args.mount.child_file);
+	return done(H5VLgroup_specific(UNDER(obj), UVOL(obj), &my, dxpl, req),
 		    obj, req);
 }
 
