@@ -18,8 +18,12 @@ static herr_t phxvol_terminate(void)
 {
 	if (phxvol_env.print_stats)
 		phxvol_stats_print();
+	/*
+	 * No HDF5 calls here: terminate also runs when a failed info string
+	 * releases the connector, and an API call would clear the error
+	 * stack that says why. The error class lives until HDF5 closes.
+	 */
 	phxvol_devices_close();
-	phxvol_errors_close();
 	return 0;
 }
 
@@ -30,7 +34,7 @@ const H5VL_class_t phxvol_class = {
 	.conn_version = PHXFS_VOL_VERSION,	/* this connector's own version */
 	.cap_flags = H5VL_CAP_FLAG_NONE,	/* the real flags: get_cap_flags, from beneath */
 	.initialize = phxvol_initialize,	/* reads the PHXFS_VOL_* environment */
-	.terminate = phxvol_terminate,		/* stats line, phxfs_close, error class */
+	.terminate = phxvol_terminate,		/* stats line, phxfs_close */
 	.info_cls = {
 		.size = sizeof(struct phxfs_vol_info),	/* the info struct of phxfs_vol.h */
 		.copy = phxvol_info_copy,		/* holds a reference to the connector beneath */

@@ -34,15 +34,3 @@ void phxvol_error(const char *file, const char *func, unsigned line,
 		     msg) < 0)
 		fprintf(stderr, "phxfs VOL connector: %s\n", msg);
 }
-
-void phxvol_errors_close(void)
-{
-	pthread_mutex_lock(&lock);
-	if (cls >= 0) {
-		H5Eclose_msg(min);
-		H5Eclose_msg(maj);
-		H5Eunregister_class(cls);
-	}
-	cls = maj = min = H5I_INVALID_HID;
-	pthread_mutex_unlock(&lock);
-}

@@ -50,7 +50,6 @@ herr_t phxvol_env_load(void);
 void phxvol_error(const char *file, const char *func, unsigned line,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 #define PHXVOL_ERR(...) phxvol_error(__FILE__, __func__, __LINE__, __VA_ARGS__)
-void phxvol_errors_close(void);
 
 /* vol_stats.c */
 enum phxvol_stat {
