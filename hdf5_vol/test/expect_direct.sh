@@ -1,0 +1,24 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Runs a command (a test program, or mpiexec and one) that loads the
+# connector through the environment, with PHXFS_VOL_STATS=1: it must
+# succeed, and each process's statistics line must show direct reads, so
+# that a silent fallback cannot pass.
+#
+#	expect_direct.sh NPROC COMMAND [ARG...]
+set -u
+nproc=$1
+shift
+out=$(PHXFS_VOL_STATS=1 "$@" 2>&1)
+rc=$?
+printf '%s\n' "$out"
+if [ "$rc" -ne 0 ]; then
+	echo "FAIL: exit status $rc"
+	exit 1
+fi
+lines=$(printf '%s\n' "$out" | grep -c '^phxfs_vol: direct_reads=[1-9]')
+if [ "$lines" -ne "$nproc" ]; then
+	echo "FAIL: $lines of $nproc processes report direct reads"
+	exit 1
+fi
+echo "PASS: $nproc process(es) read directly"
