@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Parallel HDF5 through the connector (loaded through the environment):
+ * the ranks write their blocks of rows collectively with the MPI-IO
+ * driver, then reopen the file read-only and read their own blocks, once
+ * independently (the connector's direct path, per rank) and once
+ * collectively (the library's), contiguous and chunked, and check every
+ * value. Plain HDF5 and MPI calls only.
+ *
+ *	mpirun -n N hdf5_vol_mpi_read DIR
+ */
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <hdf5.h>
+
+#define ROWS 37		/* per rank: not a multiple of the chunk */
+#define COLS 129
+
+static int failures;
+
+static int value(hsize_t i, hsize_t j)
+{
+	return (int)(i * 100003u + j * 7u + 1);
+}
+
+static hid_t fapl_mpio(void)
+{
+	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+
+	H5Pset_fapl_mpio(fapl, MPI_COMM_WORLD, MPI_INFO_NULL);
+	return fapl;
+}
+
+static void check_read(hid_t d, int rank, H5FD_mpio_xfer_t mode, const char *what)
+{
+	hsize_t start[2] = { (hsize_t)rank * ROWS, 0 }, count[2] = { ROWS, COLS };
+	hid_t fs = H5Dget_space(d), ms = H5Screate_simple(2, count, NULL);
+	hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+	int *buf = calloc(ROWS * COLS, sizeof(int)), bad = 0;
+
+	H5Pset_dxpl_mpio(dxpl, mode);
+	H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+	if (H5Dread(d, H5T_NATIVE_INT, ms, fs, dxpl, buf) < 0) {
+		printf("FAIL rank %d: %s: H5Dread\n", rank, what);
+		failures++;
+	} else {
+		for (hsize_t i = 0; i < ROWS; i++)
+			for (hsize_t j = 0; j < COLS; j++)
+				bad += buf[i * COLS + j] != value(start[0] + i, j);
+		if (bad) {
+			printf("FAIL rank %d: %s: %d wrong values\n", rank, what, bad);
+			failures++;
+		}
+	}
+	free(buf);
+	H5Pclose(dxpl);
+	H5Sclose(ms);
+	H5Sclose(fs);
+}
+
+int main(int argc, char **argv)
+{
+	int rank, size, total;
+	char path[1100];
+	hsize_t dims[2], chunk[2] = { 16, 32 }, start[2], count[2] = { ROWS, COLS };
+	hid_t fapl, f, s, ms, dcpl, dc, dk, dxpl;
+	int *data;
+
+	MPI_Init(&argc, &argv);
+	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+	MPI_Comm_size(MPI_COMM_WORLD, &size);
+	if (argc != 2) {
+		if (!rank)
+			fprintf(stderr, "usage: %s DIR\n", argv[0]);
+		MPI_Abort(MPI_COMM_WORLD, 2);
+	}
+	snprintf(path, sizeof(path), "%s/mpi_read.np%d.h5", argv[1], size);
+	dims[0] = (hsize_t)size * ROWS;
+	dims[1] = COLS;
+	start[0] = (hsize_t)rank * ROWS;
+	start[1] = 0;
+	data = malloc(ROWS * COLS * sizeof(int));
+	for (hsize_t i = 0; i < ROWS; i++)
+		for (hsize_t j = 0; j < COLS; j++)
+			data[i * COLS + j] = value(start[0] + i, j);
+
+	fapl = fapl_mpio();
+	f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+	s = H5Screate_simple(2, dims, NULL);
+	ms = H5Screate_simple(2, count, NULL);
+	dcpl = H5Pcreate(H5P_DATASET_CREATE);
+	dc = H5Dcreate2(f, "contiguous", H5T_NATIVE_INT, s, H5P_DEFAULT, H5P_DEFAULT,
+			H5P_DEFAULT);
+	H5Pset_chunk(dcpl, 2, chunk);
+	dk = H5Dcreate2(f, "chunked", H5T_NATIVE_INT, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+	dxpl = H5Pcreate(H5P_DATASET_XFER);
+	H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
+	H5Sselect_hyperslab(s, H5S_SELECT_SET, start, NULL, count, NULL);
+	if (H5Dwrite(dc, H5T_NATIVE_INT, ms, s, dxpl, data) < 0 ||
+	    H5Dwrite(dk, H5T_NATIVE_INT, ms, s, dxpl, data) < 0) {
+		printf("FAIL rank %d: collective H5Dwrite\n", rank);
+		failures++;
+	}
+	/* While open for writing: the library's path (its flush is collective). */
+	check_read(dc, rank, H5FD_MPIO_INDEPENDENT, "contiguous, open for writing");
+	H5Pclose(dxpl);
+	H5Pclose(dcpl);
+	H5Sclose(ms);
+	H5Sclose(s);
+	H5Dclose(dc);
+	H5Dclose(dk);
+	H5Fclose(f);
+
+	f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+	dc = H5Dopen2(f, "contiguous", H5P_DEFAULT);
+	dk = H5Dopen2(f, "chunked", H5P_DEFAULT);
+	check_read(dc, rank, H5FD_MPIO_INDEPENDENT, "contiguous, independent");
+	check_read(dk, rank, H5FD_MPIO_INDEPENDENT, "chunked, independent");
+	check_read(dc, rank, H5FD_MPIO_COLLECTIVE, "contiguous, collective");
+	check_read(dk, rank, H5FD_MPIO_COLLECTIVE, "chunked, collective");
+	H5Dclose(dc);
+	H5Dclose(dk);
+	H5Fclose(f);
+	H5Pclose(fapl);
+	free(data);
+
+	MPI_Allreduce(&failures, &total, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+	if (!rank && !total)
+		printf("PASS: %d ranks\n", size);
+	/* The statistics line comes when HDF5 closes: before MPI does. */
+	H5close();
+	MPI_Finalize();
+	return total ? 1 : 0;
+}
