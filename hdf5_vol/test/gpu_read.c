@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Dataset reads and writes through the connector with GPU memory: the
+ * direct path (phxfs_read/phxfs_write) where the layout allows, the host
+ * bounce elsewhere; every byte compared with native host reads, and each
+ * transfer's path checked in the connector's statistics. Skips (77) where
+ * there is no GPU or driver, saying so.
+ *
+ *	hdf5.vol_gpu_read DIR
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cuda_runtime_api.h>
+#include <hdf5.h>
+
+#include "phxfs_vol.h"
+
+#define NX 123
+#define NY 77
+
+static int failures;
+
+#define CHECK(cond, ...)                                                     \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			printf("FAIL %s:%d: ", __FILE__, __LINE__);          \
+			printf(__VA_ARGS__);                                 \
+			printf("\n");                                        \
+			failures++;                                          \
+		}                                                            \
+	} while (0)
+
+struct layout {
+	const char *name;
+	int chunked, deflate;
+	int direct;	/* expected path: 1 direct, 0 bounce */
+};
+
+static const struct layout layouts[] = {
+	{ "contiguous", 0, 0, 1 },
+	{ "chunked", 1, 0, 1 },
+	{ "chunked_deflate", 1, 1, 0 },
+};
+
+static void make(const char *path, const int *data)
+{
+	hsize_t dims[2] = { NX, NY }, chunk[2] = { 20, 16 };
+	hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+	hid_t s = H5Screate_simple(2, dims, NULL);
+
+	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
+		hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE), d;
+
+		if (layouts[i].chunked)
+			H5Pset_chunk(dcpl, 2, chunk);
+		if (layouts[i].deflate)
+			H5Pset_deflate(dcpl, 4);
+		H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
+		d = H5Dcreate2(f, layouts[i].name, H5T_NATIVE_INT, s, H5P_DEFAULT, dcpl,
+			       H5P_DEFAULT);
+		CHECK(H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0,
+		      "%s: native write", layouts[i].name);
+		H5Dclose(d);
+		H5Pclose(dcpl);
+	}
+	H5Sclose(s);
+	H5Fclose(f);
+}
+
+/* A hyperslab of the dataset into device memory, against the host's. */
+static void read_one(hid_t fv, hid_t fn, const struct layout *l)
+{
+	hsize_t start[2] = { 11, 5 }, count[2] = { 97, 60 };
+	size_t bytes = count[0] * count[1] * sizeof(int);
+	int *host = malloc(bytes), *back = malloc(bytes);
+	void *dev = NULL;
+	hid_t dv = H5Dopen2(fv, l->name, H5P_DEFAULT), dn = H5Dopen2(fn, l->name, H5P_DEFAULT);
+	hid_t fs = H5Dget_space(dv), ms = H5Screate_simple(2, count, NULL);
+	struct phxfs_vol_stats a, b;
+
+	H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+	CHECK(H5Dread(dn, H5T_NATIVE_INT, ms, fs, H5P_DEFAULT, host) >= 0, "native read");
+	CHECK(cudaMalloc(&dev, bytes) == cudaSuccess, "cudaMalloc");
+	cudaMemset(dev, 0xEE, bytes);
+	phxfs_vol_get_stats(&a);
+	CHECK(H5Dread(dv, H5T_NATIVE_INT, ms, fs, H5P_DEFAULT, dev) >= 0,
+	      "%s: read into device memory", l->name);
+	phxfs_vol_get_stats(&b);
+	CHECK(cudaMemcpy(back, dev, bytes, cudaMemcpyDeviceToHost) == cudaSuccess, "D2H");
+	CHECK(!memcmp(host, back, bytes), "%s: device bytes differ from the native read",
+	      l->name);
+	if (l->direct)
+		CHECK(b.direct_reads == a.direct_reads + 1, "%s: not read directly", l->name);
+	else
+		CHECK(b.bounced_reads == a.bounced_reads + 1, "%s: not bounced", l->name);
+	printf("%-18s read  %s\n", l->name, l->direct ? "direct" : "bounced");
+	cudaFree(dev);
+	free(host);
+	free(back);
+	H5Sclose(fs);
+	H5Sclose(ms);
+	H5Dclose(dv);
+	H5Dclose(dn);
+}
+
+/* New values from device memory, then read back natively. */
+static void write_one(const char *path, const struct layout *l, const int *fresh)
+{
+	size_t bytes = NX * NY * sizeof(int);
+	int *back = malloc(bytes);
+	void *dev = NULL;
+	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), f, d;
+	struct phxfs_vol_stats a, b;
+
+	phxfs_vol_set_fapl(fapl, -1);
+	CHECK(cudaMalloc(&dev, bytes) == cudaSuccess, "cudaMalloc");
+	cudaMemcpy(dev, fresh, bytes, cudaMemcpyHostToDevice);
+	f = H5Fopen(path, H5F_ACC_RDWR, fapl);
+	d = H5Dopen2(f, l->name, H5P_DEFAULT);
+	phxfs_vol_get_stats(&a);
+	CHECK(H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, dev) >= 0,
+	      "%s: write from device memory", l->name);
+	phxfs_vol_get_stats(&b);
+	/* Writes go directly to contiguous storage only. */
+	if (!l->chunked)
+		CHECK(b.direct_writes == a.direct_writes + 1, "%s: not written directly", l->name);
+	else
+		CHECK(b.bounced_writes == a.bounced_writes + 1, "%s: not bounced", l->name);
+	H5Dclose(d);
+	H5Fclose(f);
+	H5Pclose(fapl);
+	cudaFree(dev);
+
+	f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+	d = H5Dopen2(f, l->name, H5P_DEFAULT);
+	CHECK(H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) >= 0, "read back");
+	CHECK(!memcmp(back, fresh, bytes), "%s: data written from device memory differ",
+	      l->name);
+	H5Dclose(d);
+	H5Fclose(f);
+	printf("%-18s write %s\n", l->name, l->chunked ? "bounced" : "direct");
+	free(back);
+}
+
+int main(int argc, char **argv)
+{
+	int count = 0, *data, *fresh;
+	char path[1100];
+	cudaError_t err = cudaGetDeviceCount(&count);
+	hid_t fapl, fv, fn;
+
+	if (err != cudaSuccess || count == 0) {
+		printf("SKIP: no CUDA device (%s)\n",
+		       err != cudaSuccess ? cudaGetErrorString(err) : "0 devices");
+		return 77;
+	}
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s DIR\n", argv[0]);
+		return 2;
+	}
+	snprintf(path, sizeof(path), "%s/gpu_read.h5", argv[1]);
+	data = malloc(NX * NY * sizeof(int));
+	fresh = malloc(NX * NY * sizeof(int));
+	for (int i = 0; i < NX * NY; i++) {
+		data[i] = i * 31 + 7;
+		fresh[i] = -i;
+	}
+	make(path, data);
+
+	fapl = H5Pcreate(H5P_FILE_ACCESS);
+	phxfs_vol_set_fapl(fapl, -1);
+	fv = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+	fn = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++)
+		read_one(fv, fn, &layouts[i]);
+	H5Fclose(fv);
+	H5Fclose(fn);
+	H5Pclose(fapl);
+	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++)
+		write_one(path, &layouts[i], fresh);
+	free(data);
+	free(fresh);
+	if (failures) {
+		printf("FAIL: %d check(s)\n", failures);
+		return 1;
+	}
+	printf("PASS: GPU memory through the connector\n");
+	return 0;
+}
