@@ -126,7 +126,8 @@ static int transfer(const struct phxvol_xfer *x, bool write)
 		PHXVOL_ERR("phxfs_open(%d): %s", dev, strerror(errno));
 		goto out;
 	}
-	fd = phxvol_dataset_fd(x->dset, write);
+	fd = phxvol_dataset_fd(x->dset, write,
+			       phxfs_mode(dev) == PHXFS_MODE_DIRECT);
 	if (fd < 0)
 		goto out;
 	for (size_t i = 0; i < nruns; i++) {

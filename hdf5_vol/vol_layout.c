@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Layout and file queries for the direct path (vol_layout.h). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* O_DIRECT; HDF5's flags usually define it */
+#endif
 #include "vol_layout.h"
 
 #include <errno.h>
@@ -231,7 +234,7 @@ int phxvol_file_flush(struct phxvol_obj *dset, hid_t dxpl)
 		       -1 : 0;
 }
 
-int phxvol_dataset_fd(struct phxvol_obj *dset, bool for_write)
+int phxvol_dataset_fd(struct phxvol_obj *dset, bool for_write, bool odirect)
 {
 	H5VL_file_get_args_t args = { .op_type = H5VL_FILE_GET_NAME };
 	size_t len = 0;
@@ -262,8 +265,17 @@ int phxvol_dataset_fd(struct phxvol_obj *dset, bool for_write)
 	}
 	if (dset->fd >= 0)
 		close(dset->fd);
-	/* Writes need the descriptor open for reading too (phxfs_write). */
-	dset->fd = open(name, (dset->file_rdwr ? O_RDWR : flags) | O_CLOEXEC);
+	/*
+	 * Writes need the descriptor open for reading too (phxfs_write).
+	 * O_DIRECT where the module maps device memory, so that the storage
+	 * DMAs into it; a file system that refuses it gets a plain open.
+	 */
+	flags = (dset->file_rdwr ? O_RDWR : flags) | O_CLOEXEC;
+	dset->fd = -1;
+	if (odirect)
+		dset->fd = open(name, flags | O_DIRECT);
+	if (dset->fd < 0)
+		dset->fd = open(name, flags);
 	if (dset->fd < 0)
 		PHXVOL_ERR("cannot open '%s' for direct I/O: %s", name,
 			   strerror(errno));

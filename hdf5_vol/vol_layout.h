@@ -32,8 +32,11 @@ int phxvol_layout_query(struct phxvol_obj *dset, hid_t mem_type,
 /* The file facts of @dset (open for writing, MPI-IO driver), once. */
 int phxvol_file_facts(struct phxvol_obj *dset);
 
-/* The file's descriptor for direct I/O, opened once per dataset; -1 on error. */
-int phxvol_dataset_fd(struct phxvol_obj *dset, bool for_write);
+/*
+ * The file's descriptor for direct I/O, opened once per dataset (with
+ * O_DIRECT if @odirect); -1 on error.
+ */
+int phxvol_dataset_fd(struct phxvol_obj *dset, bool for_write, bool odirect);
 
 /* Flushes the file beneath (it may be caching raw data); 0 or -1. */
 int phxvol_file_flush(struct phxvol_obj *dset, hid_t dxpl);
