@@ -28,13 +28,24 @@ else()
 endif()
 set(PHXFS_DEPS_FILE "${_deps_dir}/deps.cmake" CACHE FILEPATH
     "Dependency locations written by scripts/setup-deps.sh")
-foreach(v HDF5_ROOT PHXFS_CHECKPATCH)
+foreach(v HDF5_ROOT PHXFS_CHECKPATCH PHXFS_HDF5_API_TEST)
   if(DEFINED CACHE{${v}} AND NOT ${v})
     unset(${v} CACHE)
   endif()
 endforeach()
 if(EXISTS "${PHXFS_DEPS_FILE}")
   include("${PHXFS_DEPS_FILE}")
+endif()
+# HDF5's API test program, for the VOL connector's tests: where deps.cmake
+# says, else where setup-deps.sh builds it (a deps.cmake written by an
+# older setup-deps.sh does not name it).
+if(NOT PHXFS_HDF5_API_TEST)
+  file(GLOB _api_tests "${_deps_dir}/hdf5-*-api-test/bin/h5_api_test")
+  list(SORT _api_tests COMPARE NATURAL ORDER DESCENDING)
+  list(APPEND _api_tests "")
+  list(GET _api_tests 0 _api_test)
+  set(PHXFS_HDF5_API_TEST "${_api_test}" CACHE FILEPATH
+      "HDF5's API test program h5_api_test (scripts/setup-deps.sh builds it)")
 endif()
 
 add_library(phxfs_config INTERFACE)
