@@ -81,7 +81,9 @@ static int plan(const struct phxvol_xfer *x, bool write,
 	if (ret <= 0)
 		goto out;
 	ret = 0;
-	if (sel.rank != l->rank)
+	/* A file space of another extent than the dataset's: HDF5's error. */
+	if (sel.rank != l->rank ||
+	    memcmp(sel.dims, l->dims, (size_t)l->rank * sizeof(hsize_t)))
 		goto out_sel;
 	if (x->mem_space == H5S_ALL) {
 		map = PHXVOL_MEM_SAME;

@@ -47,12 +47,25 @@ int phxvol_sel_from_space(hid_t space, struct phxvol_sel *sel)
 		}
 	} else if (type == H5S_SEL_HYPERSLABS &&
 		   H5Sis_regular_hyperslab(space) > 0) {
+		hsize_t lo[H5S_MAX_RANK], hi[H5S_MAX_RANK];
+
 		if (H5Sget_regular_hyperslab(space, start, stride, count,
-					     block) < 0)
+					     block) < 0 ||
+		    H5Sget_select_bounds(space, lo, hi) < 0)
 			return -1;
+		/*
+		 * The bounds include an offset set with H5Soffset_simple,
+		 * the hyperslab does not: leave shifted selections to HDF5.
+		 */
+		for (int d = 0; d < rank; d++)
+			if (lo[d] != start[d])
+				return 0;
 	} else {
 		return 0;
 	}
+	/* Out of the extent: HDF5 says what is wrong. */
+	if (H5Sselect_valid(space) <= 0)
+		return 0;
 
 	sel->npoints = 1;
 	for (int d = 0; d < rank; d++) {

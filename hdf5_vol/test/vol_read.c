@@ -7,13 +7,18 @@
  * beneath otherwise. Also: a file open for writing is flushed before a
  * direct read, and a direct write lands where HDF5 reads it back.
  *
- *	hdf5.vol_read DIR
+ *	hdf5.vol_read DIR [DEVICE]
+ *
+ * DEVICE: the connector info's device; the direct reads must then have
+ * opened that phxfs device (or PHXFS_VOL_DEVICE's), and no other.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <hdf5.h>
+
+#include <phxfs/phxfs.h>
 
 #include "phxfs_vol.h"
 
@@ -58,11 +63,14 @@ static void fill_typed(hid_t type, void *buf, size_t n, unsigned seed)
 	}
 }
 
+static int info_device = -1;	/* the device= of the connector info */
+static int want_dev = -1;	/* the device direct reads must use */
+
 static hid_t fapl_of(int through_connector)
 {
 	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
 
-	if (through_connector && phxfs_vol_set_fapl(fapl, -1) < 0) {
+	if (through_connector && phxfs_vol_set_fapl(fapl, info_device) < 0) {
 		printf("FAIL: phxfs_vol_set_fapl\n");
 		exit(1);
 	}
@@ -74,7 +82,7 @@ static void path_of(char *out, size_t len, const char *name)
 	snprintf(out, len, "%s/%s.h5", dir, name);
 }
 
-enum sel_kind { SEL_ALL, SEL_BLOCK, SEL_STRIDED, SEL_POINTS, SEL_SAME };
+enum sel_kind { SEL_ALL, SEL_BLOCK, SEL_STRIDED, SEL_POINTS, SEL_SAME, SEL_SHIFTED };
 
 struct read_case {
 	const char *name;
@@ -191,13 +199,19 @@ static void selections(const struct read_case *c, hid_t fspace, hid_t *mspace,
 		return;
 	case SEL_BLOCK:
 	case SEL_SAME:
+	case SEL_SHIFTED: {
+		hssize_t shift[3] = { 1, 2, 3 };
+
 		for (int d = 0; d < c->rank; d++) {
 			start[d] = c->dims[d] / 4;
 			count[d] = c->dims[d] / 2 + 1;
 			n *= count[d];
 		}
 		H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL);
+		if (c->sel == SEL_SHIFTED)
+			H5Soffset_simple(fspace, shift);
 		break;
+	}
 	case SEL_STRIDED:
 		for (int d = 0; d < c->rank; d++) {
 			start[d] = 1;
@@ -306,6 +320,7 @@ static const struct read_case cases[] = {
 	{ "type_conversion", 2, { 10, 10 }, { 0 }, 0, 0, 0, 0, 0, t_short, t_int, SEL_ALL, 0 },
 	{ "big_endian_file", 1, { 100 }, { 0 }, 0, 0, 0, 0, 0, t_llong_be, t_llong, SEL_ALL, 0 },
 	{ "point_selection", 2, { 30, 30 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_POINTS, 0 },
+	{ "shifted_selection", 2, { 30, 30 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_SHIFTED, 0 },
 };
 
 /* Variable-length strings: never direct, and still right. */
@@ -400,6 +415,15 @@ static void read_write_same_file(void)
 	CHECK(H5Dread(dc, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, c) >= 0,
 	      "contiguous read");
 	CHECK(!memcmp(a, c, sizeof(a)), "contiguous data written then read in one open file");
+	/*
+	 * The connector opens phxfs devices in this process, through
+	 * libphxfs, and closes them when HDF5 releases it: look while the
+	 * file is open.
+	 */
+	if (want_dev >= 0 && force_direct) {
+		CHECK(phxfs_mode(want_dev) > 0, "device %d was not the one used", want_dev);
+		CHECK(want_dev == 0 || phxfs_mode(0) < 0, "device 0 was opened too");
+	}
 	H5Sclose(ms);
 	H5Sclose(s);
 	H5Dclose(dc);
@@ -425,10 +449,16 @@ int main(int argc, char **argv)
 {
 	const char *fd = getenv("PHXFS_VOL_FORCE_DIRECT");
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s DIR\n", argv[0]);
+	const char *env_dev = getenv("PHXFS_VOL_DEVICE");
+
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: %s DIR [DEVICE]\n", argv[0]);
 		return 2;
 	}
+	if (argc == 3)
+		want_dev = info_device = atoi(argv[2]);
+	else if (env_dev && *env_dev)
+		want_dev = atoi(env_dev);
 	snprintf(dir, sizeof(dir), "%s", argv[1]);
 	force_direct = fd && !strcmp(fd, "1");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
