@@ -192,16 +192,11 @@ herr_t phxvol_dataset_get(void *dset, H5VL_dataset_get_args_t *args,
 herr_t phxvol_dataset_specific(void *obj, H5VL_dataset_specific_args_t *args,
 			       hid_t dxpl, void **req)
 {
-	/* The object may go away inside (refresh): note the connector first. */
-	hid_t uvol = UVOL(obj);
-	int dev = DEV(obj);
-	herr_t ret;
+	herr_t ret = H5VLdataset_specific(UNDER(obj), UVOL(obj), args, dxpl,
+					  req);
 
-	H5Iinc_ref(uvol);
-	ret = H5VLdataset_specific(UNDER(obj), uvol, args, dxpl, req);
 	if (ret >= 0)
-		phxvol_wrap_request(req, uvol, dev);
-	H5Idec_ref(uvol);
+		phxvol_wrap_request(req, UVOL(obj), DEV(obj));
 	return ret;
 }
 

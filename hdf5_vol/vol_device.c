@@ -12,15 +12,13 @@
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static bool opened[PHXVOL_MAX_DEVICE + 1];
 
-/* 0 once @device_id is open, else -1 with an HDF5 error pushed. */
+/* 0 once @device_id is open, else -1 (errno from phxfs_open). */
 int phxvol_device_get(int device_id)
 {
 	int ret = 0;
 
-	if (device_id < 0 || device_id > PHXVOL_MAX_DEVICE) {
-		PHXVOL_ERR("phxfs device %d out of range", device_id);
+	if (device_id < 0 || device_id > PHXVOL_MAX_DEVICE)
 		return -1;
-	}
 	pthread_mutex_lock(&lock);
 	if (!opened[device_id]) {
 		if (phxfs_open(device_id) == 0)

@@ -11,19 +11,26 @@
 #include "vol_layout.h"
 #include "vol_runs.h"
 
-/* Collective transfers stay with the library: every rank must take part. */
-static bool collective(hid_t dxpl)
+/*
+ * Transfers that stay with the library: collective ones (every rank must
+ * take part) and those with a data transform (H5Pset_data_transform).
+ */
+static bool library_only(hid_t dxpl)
 {
+	if (dxpl == H5P_DEFAULT)
+		return false;
+	if (H5Pget_data_transform(dxpl, NULL, 0) > 0)
+		return true;
+	H5Eclear2(H5E_DEFAULT);
 #ifdef H5_HAVE_PARALLEL
 	H5FD_mpio_xfer_t mode = H5FD_MPIO_INDEPENDENT;
 
-	if (dxpl != H5P_DEFAULT && H5Pget_dxpl_mpio(dxpl, &mode) < 0) {
+	if (H5Pget_dxpl_mpio(dxpl, &mode) < 0) {
 		H5Eclear2(H5E_DEFAULT);
 		return false;
 	}
 	return mode == H5FD_MPIO_COLLECTIVE;
 #else
-	(void)dxpl;
 	return false;
 #endif
 }
@@ -61,16 +68,21 @@ static int plan(const struct phxvol_xfer *x, bool write,
 	hid_t fspace;
 	int ret;
 
-	if (collective(x->dxpl))
+	if (library_only(x->dxpl))
 		return 0;
 	ret = phxvol_layout_query(x->dset, x->mem_type, l, &why);
 	if (ret <= 0)
 		return ret;
+	if (!x->dset->file_named)
+		return 0;
 	/* The MPI-IO driver's flush is collective: not from one rank. */
 	if (x->dset->file_rdwr && x->dset->file_mpio)
 		return 0;
-	/* Writes: into allocated contiguous storage of a writable file. */
-	if (write && (l->chunked || !x->dset->file_rdwr))
+	/*
+	 * Writes: into allocated contiguous storage of a writable file, and
+	 * not under HDF5's page buffer, which would keep the old bytes.
+	 */
+	if (write && (l->chunked || !x->dset->file_rdwr || x->dset->file_paged))
 		return 0;
 
 	fspace = x->file_space == H5S_ALL ? dataset_space(x->dset) :
@@ -119,18 +131,20 @@ static int transfer(const struct phxvol_xfer *x, bool write)
 
 	if (ret <= 0)
 		return ret;
-	ret = -1;
+	/*
+	 * A device phxfs cannot open, or a file the connector cannot open
+	 * (gone from its name): HDF5 still can, through its own descriptor.
+	 */
+	ret = 0;
 	dev = pick_device(x);
+	if (phxvol_device_get(dev) < 0)
+		goto out;
+	fd = phxvol_dataset_fd(x->dset, phxfs_mode(dev) == PHXFS_MODE_DIRECT);
+	if (fd < 0)
+		goto out;
+	ret = -1;
 	/* HDF5 may hold raw data not yet written (chunk cache, sieve buffer). */
 	if (x->dset->file_rdwr && phxvol_file_flush(x->dset, x->dxpl) < 0)
-		goto out;
-	if (phxvol_device_get(dev) < 0) {
-		PHXVOL_ERR("phxfs_open(%d): %s", dev, strerror(errno));
-		goto out;
-	}
-	fd = phxvol_dataset_fd(x->dset, write,
-			       phxfs_mode(dev) == PHXFS_MODE_DIRECT);
-	if (fd < 0)
 		goto out;
 	for (size_t i = 0; i < nruns; i++) {
 		ssize_t n = write ?

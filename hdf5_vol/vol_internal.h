@@ -24,6 +24,10 @@ struct phxvol_obj {
 	bool file_known;	/* datasets: the facts below are set */
 	bool file_rdwr;		/* opened for writing: flush before reading */
 	bool file_mpio;		/* the MPI-IO driver: flushes are collective */
+	bool file_named;	/* its driver keeps the data in the named file */
+	bool file_sec2;		/* sec2 or direct driver: a POSIX descriptor */
+	bool file_paged;	/* HDF5's page buffer may cache raw data */
+	bool fd_failed;		/* that file could not be opened: never direct */
 };
 
 /* The wrap context: what objects HDF5 wraps on its own need. */

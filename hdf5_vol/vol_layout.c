@@ -10,6 +10,7 @@
 #include <phxfs/phxfs.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static hid_t dataset_get_id(struct phxvol_obj *d, H5VL_dataset_get_t op)
@@ -194,8 +195,9 @@ int phxvol_file_facts(struct phxvol_obj *dset)
 {
 	H5VL_file_get_args_t args;
 	void *file;
-	unsigned intent = 0;
-	hid_t fapl;
+	unsigned intent = 0, min_meta = 0, min_raw = 0;
+	size_t page_buf = 0;
+	hid_t fapl, driver;
 
 	if (dset->file_known)
 		return 0;
@@ -212,9 +214,19 @@ int phxvol_file_facts(struct phxvol_obj *dset)
 			 H5P_DATASET_XFER_DEFAULT, NULL) < 0)
 		return -1;
 	fapl = args.args.get_fapl.fapl_id;
+	driver = H5Pget_driver(fapl);
 #ifdef H5_HAVE_PARALLEL
-	dset->file_mpio = H5Pget_driver(fapl) == H5FD_MPIO;
+	dset->file_mpio = driver == H5FD_MPIO;
 #endif
+	/*
+	 * Only drivers that keep the data, at its addresses, in the file
+	 * HDF5 was given: not core (memory), family, multi or split.
+	 */
+	dset->file_sec2 = driver == H5FD_SEC2 || driver == H5FD_DIRECT;
+	dset->file_named = dset->file_sec2 || dset->file_mpio;
+	if (H5Pget_page_buffer_size(fapl, &page_buf, &min_meta, &min_raw) < 0)
+		H5Eclear2(H5E_DEFAULT);
+	dset->file_paged = page_buf > 0;
 	H5Pclose(fapl);
 	dset->file_rdwr = (intent & H5F_ACC_RDWR) != 0;
 	dset->file_known = true;
@@ -234,51 +246,82 @@ int phxvol_file_flush(struct phxvol_obj *dset, hid_t dxpl)
 		       -1 : 0;
 }
 
-int phxvol_dataset_fd(struct phxvol_obj *dset, bool for_write, bool odirect)
+/*
+ * For the sec2 and direct drivers: whether @fd is the file HDF5 has open
+ * (not another one at that name since: renamed, replaced, or a relative
+ * name after a chdir).
+ */
+static bool same_file_as_hdf5(struct phxvol_obj *dset, int fd)
+{
+	H5VL_native_file_optional_args_t nargs;
+	H5VL_optional_args_t args = { .op_type = H5VL_NATIVE_FILE_GET_VFD_HANDLE,
+				      .args = &nargs };
+	void *file = under_file(dset), *handle = NULL;
+	struct stat a, b;
+
+	if (!dset->file_sec2)
+		return true;
+	nargs.get_vfd_handle.fapl_id = H5P_FILE_ACCESS_DEFAULT;
+	nargs.get_vfd_handle.file_handle = &handle;
+	if (!file || H5VLfile_optional(file, dset->under_vol_id, &args,
+				       H5P_DATASET_XFER_DEFAULT, NULL) < 0 ||
+	    !handle) {
+		H5Eclear2(H5E_DEFAULT);
+		return false;
+	}
+	return fstat(*(int *)handle, &a) == 0 && fstat(fd, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+int phxvol_dataset_fd(struct phxvol_obj *dset, bool odirect)
 {
 	H5VL_file_get_args_t args = { .op_type = H5VL_FILE_GET_NAME };
 	size_t len = 0;
 	char *name;
-	int flags = for_write ? O_RDWR : O_RDONLY;
+	int flags;
 
-	if (dset->fd >= 0 && (!for_write || dset->file_rdwr))
+	if (dset->fd >= 0)
 		return dset->fd;
+	if (dset->fd_failed)
+		return -1;
+	dset->fd_failed = true;		/* until it works */
 	/* The name, as the file was opened: first its length. */
 	args.args.get_name.type = H5I_DATASET;
 	args.args.get_name.buf_size = 0;
 	args.args.get_name.buf = NULL;
 	args.args.get_name.file_name_len = &len;
 	if (H5VLfile_get(dset->under, dset->under_vol_id, &args,
-			 H5P_DATASET_XFER_DEFAULT, NULL) < 0)
-		return -1;
-	name = malloc(len + 1);
-	if (!name) {
-		PHXVOL_ERR("out of memory for a file name");
+			 H5P_DATASET_XFER_DEFAULT, NULL) < 0) {
+		H5Eclear2(H5E_DEFAULT);
 		return -1;
 	}
+	name = malloc(len + 1);
+	if (!name)
+		return -1;
 	args.args.get_name.buf_size = len + 1;
 	args.args.get_name.buf = name;
 	if (H5VLfile_get(dset->under, dset->under_vol_id, &args,
 			 H5P_DATASET_XFER_DEFAULT, NULL) < 0) {
+		H5Eclear2(H5E_DEFAULT);
 		free(name);
 		return -1;
 	}
-	if (dset->fd >= 0)
-		close(dset->fd);
 	/*
 	 * Writes need the descriptor open for reading too (phxfs_write).
 	 * O_DIRECT where the module maps device memory, so that the storage
 	 * DMAs into it; a file system that refuses it gets a plain open.
 	 */
-	flags = (dset->file_rdwr ? O_RDWR : flags) | O_CLOEXEC;
-	dset->fd = -1;
+	flags = (dset->file_rdwr ? O_RDWR : O_RDONLY) | O_CLOEXEC;
 	if (odirect)
 		dset->fd = open(name, flags | O_DIRECT);
 	if (dset->fd < 0)
 		dset->fd = open(name, flags);
-	if (dset->fd < 0)
-		PHXVOL_ERR("cannot open '%s' for direct I/O: %s", name,
-			   strerror(errno));
 	free(name);
+	if (dset->fd >= 0 && !same_file_as_hdf5(dset, dset->fd)) {
+		close(dset->fd);
+		dset->fd = -1;
+	}
+	if (dset->fd >= 0)
+		dset->fd_failed = false;
 	return dset->fd;
 }

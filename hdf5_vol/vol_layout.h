@@ -34,9 +34,10 @@ int phxvol_file_facts(struct phxvol_obj *dset);
 
 /*
  * The file's descriptor for direct I/O, opened once per dataset (with
- * O_DIRECT if @odirect); -1 on error.
+ * O_DIRECT if @odirect, read-write if the file is open for writing); -1
+ * if it cannot be had (the dataset then stays with HDF5), no error pushed.
  */
-int phxvol_dataset_fd(struct phxvol_obj *dset, bool for_write, bool odirect);
+int phxvol_dataset_fd(struct phxvol_obj *dset, bool odirect);
 
 /* Flushes the file beneath (it may be caching raw data); 0 or -1. */
 int phxvol_file_flush(struct phxvol_obj *dset, hid_t dxpl);

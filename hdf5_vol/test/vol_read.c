@@ -445,6 +445,116 @@ static void read_write_same_file(void)
 	printf("%-28s ok\n", "read_write_same_file");
 }
 
+/* A contiguous dataset "data" of N ints in a file made with @fapl. */
+#define N_SMALL 20000
+static void make_ints(const char *path, hid_t fapl, int seed)
+{
+	static int v[N_SMALL];
+	hsize_t n = N_SMALL;
+	hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+	hid_t sp = H5Screate_simple(1, &n, NULL);
+	hid_t d = H5Dcreate2(f, "data", H5T_NATIVE_INT, sp, H5P_DEFAULT, H5P_DEFAULT,
+			     H5P_DEFAULT);
+
+	for (int i = 0; i < N_SMALL; i++)
+		v[i] = i * 3 + seed;
+	CHECK(H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0,
+	      "write %s", path);
+	H5Dclose(d);
+	H5Sclose(sp);
+	H5Fclose(f);
+}
+
+/* Reads "data" of an open file, checks it, and whether it went directly. */
+static void check_ints(hid_t f, hid_t dxpl, int seed, int factor, int want_direct,
+		       const char *what)
+{
+	static int v[N_SMALL];
+	struct phxfs_vol_stats a, b;
+	hid_t d = H5Dopen2(f, "data", H5P_DEFAULT);
+	int bad = 0;
+
+	memset(v, 0, sizeof(v));
+	phxfs_vol_get_stats(&a);
+	CHECK(H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, dxpl, v) >= 0, "%s: read", what);
+	phxfs_vol_get_stats(&b);
+	for (int i = 0; i < N_SMALL; i++)
+		bad += v[i] != (i * 3 + seed) * factor;
+	CHECK(!bad, "%s: %d wrong values", what, bad);
+	if (force_direct)
+		CHECK((b.direct_reads > a.direct_reads) == want_direct, "%s: %s", what,
+		      want_direct ? "not direct" : "went directly");
+	H5Dclose(d);
+	printf("%-28s %s\n", what, b.direct_reads > a.direct_reads ? "direct" : "fallback");
+}
+
+/*
+ * A file whose data are not simply in the named file (family: several
+ * files), a data transform on the transfer, and a file replaced at its
+ * name while HDF5 has it open: HDF5's path, right data.
+ */
+static void not_the_named_file(void)
+{
+	char path[1200], other[1200];
+	hid_t fapl, f, dxpl;
+
+	path_of(path, sizeof(path), "family%d");
+	fapl = H5Pcreate(H5P_FILE_ACCESS);
+	H5Pset_fapl_family(fapl, 16384, H5P_DEFAULT);
+	make_ints(path, fapl, 6);
+	H5Pclose(fapl);
+	fapl = fapl_of(1);
+	H5Pset_fapl_family(fapl, 16384, H5P_DEFAULT);
+	f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+	check_ints(f, H5P_DEFAULT, 6, 1, 0, "family_driver");
+	H5Fclose(f);
+	H5Pclose(fapl);
+
+	path_of(path, sizeof(path), "transform");
+	make_ints(path, H5P_DEFAULT, 7);
+	fapl = fapl_of(1);
+	f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+	dxpl = H5Pcreate(H5P_DATASET_XFER);
+	H5Pset_data_transform(dxpl, "x*2");
+	check_ints(f, dxpl, 7, 2, 0, "data_transform");
+	check_ints(f, H5P_DEFAULT, 7, 1, 1, "no_data_transform");
+	H5Pclose(dxpl);
+
+	/* Replaced: renamed away, another file at the name. */
+	path_of(other, sizeof(other), "transform_moved");
+	CHECK(rename(path, other) == 0, "rename");
+	make_ints(path, H5P_DEFAULT, 8);
+	check_ints(f, H5P_DEFAULT, 7, 1, 0, "replaced_file");
+	H5Fclose(f);
+	H5Pclose(fapl);
+}
+
+/* The core driver: the file is in memory only, written and read there. */
+static void core_driver(void)
+{
+	char path[1200];
+	hid_t fapl = fapl_of(1), f;
+	static int v[N_SMALL];
+	hsize_t n = N_SMALL;
+	hid_t sp, d;
+
+	path_of(path, sizeof(path), "core_only");
+	H5Pset_fapl_core(fapl, 1 << 20, 0);
+	f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+	sp = H5Screate_simple(1, &n, NULL);
+	d = H5Dcreate2(f, "data", H5T_NATIVE_INT, sp, H5P_DEFAULT, H5P_DEFAULT,
+		       H5P_DEFAULT);
+	for (int i = 0; i < N_SMALL; i++)
+		v[i] = i * 3 + 9;
+	CHECK(H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0,
+	      "core write");
+	H5Dclose(d);
+	H5Sclose(sp);
+	check_ints(f, H5P_DEFAULT, 9, 1, 0, "core_driver");
+	H5Fclose(f);
+	H5Pclose(fapl);
+}
+
 int main(int argc, char **argv)
 {
 	const char *fd = getenv("PHXFS_VOL_FORCE_DIRECT");
@@ -464,6 +574,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&cases[i]);
 	vlen_strings();
+	not_the_named_file();
+	core_driver();
 	read_write_same_file();
 	if (failures) {
 		printf("FAIL: %d check(s)\n", failures);
