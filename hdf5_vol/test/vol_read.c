@@ -555,6 +555,168 @@ static void core_driver(void)
 	H5Pclose(fapl);
 }
 
+/*
+ * Writes through the connector (direct into contiguous storage) leave the
+ * file exactly as the same writes done natively: whole, hyperslab,
+ * strided, file-extent memory; chunked ones go to HDF5.
+ */
+static void write_sequence(hid_t f)
+{
+	static int v[40][60];
+	hsize_t start[2] = { 3, 5 }, stride[2] = { 4, 3 }, count[2] = { 9, 18 },
+		block[2] = { 2, 2 }, mdims[2] = { 18, 36 };
+	const char *names[] = { "contig", "chunked" };
+
+	for (int k = 0; k < 2; k++) {
+		hid_t d = H5Dopen2(f, names[k], H5P_DEFAULT);
+		hid_t fs = H5Dget_space(d), ms = H5Screate_simple(2, mdims, NULL);
+
+		fill(v, sizeof(v), 20 + k);
+		CHECK(H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0, "write all");
+		/* A block, packed in memory. */
+		H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+		hsize_t bdims = count[0] * count[1];
+		hid_t bs = H5Screate_simple(1, &bdims, NULL);
+
+		fill(v, sizeof(v), 30 + k);
+		CHECK(H5Dwrite(d, H5T_NATIVE_INT, bs, fs, H5P_DEFAULT, v) >= 0, "write block");
+		H5Sclose(bs);
+		/* Strided blocks, packed in memory. */
+		H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, stride, count, block);
+		fill(v, sizeof(v), 40 + k);
+		CHECK(H5Dwrite(d, H5T_NATIVE_INT, ms, fs, H5P_DEFAULT, v) >= 0, "write strided");
+		/* Memory laid out as the file: the elements at their places. */
+		fill(v, sizeof(v), 50 + k);
+		CHECK(H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, fs, H5P_DEFAULT, v) >= 0,
+		      "write same positions");
+		H5Sclose(ms);
+		H5Sclose(fs);
+		H5Dclose(d);
+	}
+}
+
+static void make_write_file(const char *path)
+{
+	hsize_t dims[2] = { 40, 60 }, chunk[2] = { 16, 16 };
+	hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+	hid_t sp = H5Screate_simple(2, dims, NULL), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+	hid_t d;
+
+	H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
+	d = H5Dcreate2(f, "contig", H5T_NATIVE_INT, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+	H5Dclose(d);
+	H5Pset_chunk(dcpl, 2, chunk);
+	d = H5Dcreate2(f, "chunked", H5T_NATIVE_INT, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+	H5Dclose(d);
+	H5Pclose(dcpl);
+	H5Sclose(sp);
+	H5Fclose(f);
+}
+
+static void writes(void)
+{
+	char mine[1200], native[1200];
+	static int a[40][60], b[40][60];
+	struct phxfs_vol_stats s0, s1;
+	hid_t fapl = fapl_of(1), f, g;
+
+	path_of(mine, sizeof(mine), "writes_connector");
+	path_of(native, sizeof(native), "writes_native");
+	make_write_file(mine);
+	make_write_file(native);
+	f = H5Fopen(mine, H5F_ACC_RDWR, fapl);
+	phxfs_vol_get_stats(&s0);
+	write_sequence(f);
+	phxfs_vol_get_stats(&s1);
+	H5Fclose(f);
+	H5Pclose(fapl);
+	f = H5Fopen(native, H5F_ACC_RDWR, H5P_DEFAULT);
+	write_sequence(f);
+	H5Fclose(f);
+	if (force_direct)
+		CHECK(s1.direct_writes == s0.direct_writes + 4,
+		      "%llu direct writes, expected the 4 contiguous ones",
+		      (unsigned long long)(s1.direct_writes - s0.direct_writes));
+	else
+		CHECK(s1.direct_writes == s0.direct_writes, "host writes went directly");
+
+	f = H5Fopen(mine, H5F_ACC_RDONLY, H5P_DEFAULT);
+	g = H5Fopen(native, H5F_ACC_RDONLY, H5P_DEFAULT);
+	for (int k = 0; k < 2; k++) {
+		const char *name = k ? "chunked" : "contig";
+		hid_t d1 = H5Dopen2(f, name, H5P_DEFAULT), d2 = H5Dopen2(g, name, H5P_DEFAULT);
+
+		memset(a, 1, sizeof(a));
+		memset(b, 2, sizeof(b));
+		H5Dread(d1, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, a);
+		H5Dread(d2, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, b);
+		CHECK(!memcmp(a, b, sizeof(a)), "%s: written through the connector differs", name);
+		H5Dclose(d1);
+		H5Dclose(d2);
+	}
+	H5Fclose(f);
+	H5Fclose(g);
+	printf("%-28s ok\n", "writes");
+}
+
+/* H5Dread_multi: each dataset takes its own path, all of them right. */
+static void read_multi(void)
+{
+	static const struct read_case parts[] = {
+		{ "multi_contig", 2, { 30, 40 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_ALL, 1 },
+		{ "multi_deflate", 2, { 30, 40 }, { 8, 8 }, 1, 0, 0, 0, 0, t_int, t_int, SEL_ALL, 0 },
+		{ "multi_chunked", 2, { 30, 40 }, { 8, 8 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_ALL, 1 },
+	};
+	static int got[3][30][40], want[3][30][40];
+	hid_t dsets[3], types[3], ms[3], fs[3], fapl = fapl_of(1);
+	void *bufs[3];
+	char path[1200];
+	struct phxfs_vol_stats a, b;
+
+	/* One file holding the three: copy each case's dataset in. */
+	path_of(path, sizeof(path), "multi");
+	hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+
+	for (int i = 0; i < 3; i++) {
+		char one[1200];
+		hid_t src;
+
+		path_of(one, sizeof(one), parts[i].name);
+		make_file(&parts[i], one);
+		src = H5Fopen(one, H5F_ACC_RDONLY, H5P_DEFAULT);
+		H5Ocopy(src, "data", f, parts[i].name, H5P_DEFAULT, H5P_DEFAULT);
+		H5Fclose(src);
+		dsets[i] = H5Dopen2(f, parts[i].name, H5P_DEFAULT);
+		H5Dread(dsets[i], H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, want[i]);
+		H5Dclose(dsets[i]);
+	}
+	H5Fclose(f);
+
+	f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+	for (int i = 0; i < 3; i++) {
+		dsets[i] = H5Dopen2(f, parts[i].name, H5P_DEFAULT);
+		types[i] = H5T_NATIVE_INT;
+		ms[i] = fs[i] = H5S_ALL;
+		bufs[i] = got[i];
+	}
+	memset(got, 0xEE, sizeof(got));
+	phxfs_vol_get_stats(&a);
+	CHECK(H5Dread_multi(3, dsets, types, ms, fs, H5P_DEFAULT, bufs) >= 0, "H5Dread_multi");
+	phxfs_vol_get_stats(&b);
+	CHECK(!memcmp(got, want, sizeof(got)), "H5Dread_multi: data differ");
+	if (force_direct)
+		CHECK(b.direct_reads == a.direct_reads + 2 &&
+		      b.fallback_reads == a.fallback_reads + 1,
+		      "H5Dread_multi: %llu direct, %llu fallback; expected 2 and 1",
+		      (unsigned long long)(b.direct_reads - a.direct_reads),
+		      (unsigned long long)(b.fallback_reads - a.fallback_reads));
+	for (int i = 0; i < 3; i++)
+		H5Dclose(dsets[i]);
+	H5Fclose(f);
+	H5Pclose(fapl);
+	printf("%-28s ok\n", "read_multi");
+}
+
 int main(int argc, char **argv)
 {
 	const char *fd = getenv("PHXFS_VOL_FORCE_DIRECT");
@@ -577,6 +739,8 @@ int main(int argc, char **argv)
 	not_the_named_file();
 	core_driver();
 	read_write_same_file();
+	writes();
+	read_multi();
 	if (failures) {
 		printf("FAIL: %d check(s)\n", failures);
 		return 1;
