@@ -717,6 +717,38 @@ static void read_multi(void)
 	printf("%-28s ok\n", "read_multi");
 }
 
+/* The info as a string and back: what HDF5 does to pass it on. */
+static void info_round_trip(void)
+{
+	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), id = H5I_INVALID_HID;
+	void *info = NULL, *back = NULL;
+	char *str = NULL;
+	int cmp = -1;
+
+	CHECK(phxfs_vol_set_fapl(fapl, 7) >= 0, "set_fapl");
+	CHECK(H5Pget_vol_id(fapl, &id) >= 0 && H5Pget_vol_info(fapl, &info) >= 0,
+	      "the FAPL's connector and info");
+	CHECK(H5VLconnector_info_to_str(info, id, &str) >= 0 && str &&
+	      !strcmp(str, "under_vol=0;under_info={};device=7"),
+	      "info as a string: %s", str ? str : "(none)");
+	CHECK(H5VLconnector_str_to_info(str, id, &back) >= 0 && back &&
+	      H5VLcmp_connector_info(&cmp, id, info, back) >= 0 && cmp == 0,
+	      "the string gives the same info back");
+	H5free_memory(str);
+	H5VLfree_connector_info(id, info);
+	H5VLfree_connector_info(id, back);
+	H5VLclose(id);
+	H5Pclose(fapl);
+	/* And a bad one is refused (the message: hdf5.vol_info_parse). */
+	id = phxfs_vol_register();
+	H5E_BEGIN_TRY {
+		CHECK(H5VLconnector_str_to_info("under_vol=0;device=99", id, &back) < 0,
+		      "device=99 accepted");
+	} H5E_END_TRY
+	H5VLclose(id);
+	printf("%-28s ok\n", "info_round_trip");
+}
+
 int main(int argc, char **argv)
 {
 	const char *fd = getenv("PHXFS_VOL_FORCE_DIRECT");
@@ -741,6 +773,7 @@ int main(int argc, char **argv)
 	read_write_same_file();
 	writes();
 	read_multi();
+	info_round_trip();
 	if (failures) {
 		printf("FAIL: %d check(s)\n", failures);
 		return 1;
