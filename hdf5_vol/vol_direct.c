@@ -62,8 +62,9 @@ static int plan(const struct phxvol_xfer *x, bool write,
 		struct phxvol_layout *l, struct phxvol_run **runs,
 		size_t *nruns)
 {
-	struct phxvol_sel sel;
+	struct phxvol_sel sel, msel = { 0 };
 	enum phxvol_mem_map map;
+	bool remap = false;
 	const char *why = NULL;
 	hid_t fspace;
 	int ret;
@@ -107,13 +108,28 @@ static int plan(const struct phxvol_xfer *x, bool write,
 		   H5Sget_select_npoints(x->mem_space) == (hssize_t)sel.npoints) {
 		map = PHXVOL_MEM_PACKED;
 	} else {
-		goto out_sel;
+		/* A regular hyperslab of memory: the packed runs, re-aimed. */
+		ret = phxvol_sel_from_space(x->mem_space, &msel);
+		if (ret <= 0)
+			goto out_sel;
+		ret = 0;
+		if (msel.npoints != sel.npoints)
+			goto out_sel;
+		map = PHXVOL_MEM_PACKED;
+		remap = true;
 	}
 	ret = phxvol_runs(&sel, l->chunk, l->esize, map, phxvol_chunk_addr, l,
 			  runs, nruns);
+	if (ret == 1 && remap &&
+	    phxvol_runs_to_memory(&msel, l->esize, runs, nruns) < 0) {
+		free(*runs);
+		*runs = NULL;
+		ret = -1;
+	}
 	if (ret < 0)
 		PHXVOL_ERR("out of memory planning a direct transfer");
 out_sel:
+	phxvol_sel_free(&msel);
 	phxvol_sel_free(&sel);
 out:
 	if (x->file_space == H5S_ALL)

@@ -292,3 +292,59 @@ out:
 	}
 	return ret;
 }
+
+static haddr_t at_zero(void *ctx, const hsize_t *coords)
+{
+	(void)ctx;
+	(void)coords;
+	return 0;
+}
+
+static int by_mem_off(const void *a, const void *b)
+{
+	const struct phxvol_run *x = a, *y = b;
+
+	return (x->mem_off > y->mem_off) - (x->mem_off < y->mem_off);
+}
+
+int phxvol_runs_to_memory(const struct phxvol_sel *msel, size_t esize,
+			  struct phxvol_run **runs, size_t *nruns)
+{
+	struct phxvol_run *f = *runs, *m = NULL;
+	struct run_list out = { 0 };
+	size_t nf = *nruns, nm = 0, i = 0, j = 0;
+	hsize_t fi = 0, mj = 0;
+
+	/*
+	 * Where the memory selection's elements are, in its order: its runs
+	 * as one block at address 0 (file_off: the buffer offset; mem_off:
+	 * the position in the selection).
+	 */
+	if (phxvol_runs(msel, msel->dims, esize, PHXVOL_MEM_PACKED, at_zero,
+			NULL, &m, &nm) != 1)
+		return -1;
+	/* The file's runs come chunk by chunk: put them in selection order. */
+	qsort(f, nf, sizeof(*f), by_mem_off);
+	while (i < nf && j < nm) {
+		hsize_t len = f[i].len - fi;
+
+		if (m[j].len - mj < len)
+			len = m[j].len - mj;
+		if (run_add(&out, f[i].file_off + fi, m[j].file_off + mj, len)) {
+			free(out.v);
+			free(m);
+			return -1;
+		}
+		fi += len;
+		mj += len;
+		if (fi == f[i].len)
+			i++, fi = 0;
+		if (mj == m[j].len)
+			j++, mj = 0;
+	}
+	free(m);
+	free(f);
+	*runs = out.v;
+	*nruns = out.n;
+	return 0;
+}

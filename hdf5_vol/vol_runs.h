@@ -60,4 +60,14 @@ int phxvol_runs(const struct phxvol_sel *sel, const hsize_t *chunk,
 		phxvol_chunk_addr_fn addr_of, void *ctx,
 		struct phxvol_run **runs, size_t *nruns);
 
+/*
+ * phxvol_runs_to_memory() - re-aim runs computed for packed memory
+ * (mem_off: bytes into the selection, in its order) at a memory selection
+ * @msel of @esize elements: the pieces of both, merged again
+ * Return: 0 with *@runs and *@nruns replaced (the old array freed), -1
+ * out of memory (*@runs untouched).
+ */
+int phxvol_runs_to_memory(const struct phxvol_sel *msel, size_t esize,
+			  struct phxvol_run **runs, size_t *nruns);
+
 #endif /* PHXFS_VOL_RUNS_H */

@@ -82,7 +82,8 @@ static void path_of(char *out, size_t len, const char *name)
 	snprintf(out, len, "%s/%s.h5", dir, name);
 }
 
-enum sel_kind { SEL_ALL, SEL_BLOCK, SEL_STRIDED, SEL_POINTS, SEL_SAME, SEL_SHIFTED };
+enum sel_kind { SEL_ALL, SEL_BLOCK, SEL_STRIDED, SEL_POINTS, SEL_SAME, SEL_SHIFTED,
+		SEL_MEM_STRIDED };
 
 struct read_case {
 	const char *name;
@@ -199,7 +200,8 @@ static void selections(const struct read_case *c, hid_t fspace, hid_t *mspace,
 		return;
 	case SEL_BLOCK:
 	case SEL_SAME:
-	case SEL_SHIFTED: {
+	case SEL_SHIFTED:
+	case SEL_MEM_STRIDED: {
 		hssize_t shift[3] = { 1, 2, 3 };
 
 		for (int d = 0; d < c->rank; d++) {
@@ -236,6 +238,16 @@ static void selections(const struct read_case *c, hid_t fspace, hid_t *mspace,
 	*fsel = fspace;
 	if (c->sel == SEL_SAME)
 		return;		/* H5S_ALL memory: the file's extent */
+	if (c->sel == SEL_MEM_STRIDED) {
+		/* 2-D: every other row, every third column of a larger array. */
+		hsize_t mdims[2] = { 2 * count[0] + 3, 3 * count[1] + 1 },
+			mstart[2] = { 1, 2 }, mstride[2] = { 2, 3 };
+
+		*mspace = H5Screate_simple(2, mdims, NULL);
+		H5Sselect_hyperslab(*mspace, H5S_SELECT_SET, mstart, mstride, count, NULL);
+		*mem_elems = mdims[0] * mdims[1];
+		return;
+	}
 	*mspace = H5Screate_simple(1, &n, NULL);
 	*mem_elems = n;
 }
@@ -271,7 +283,8 @@ static void run_case(const struct read_case *c)
 {
 	char path[1200];
 	hid_t mt = c->mem_type();
-	size_t bytes = npoints(c) * H5Tget_size(mt);
+	/* Room for a memory array larger than the dataset (SEL_MEM_STRIDED). */
+	size_t bytes = 4 * npoints(c) * H5Tget_size(mt);
 	unsigned char *native = malloc(bytes), *mine = malloc(bytes);
 	struct phxfs_vol_stats before, after;
 	int direct;
@@ -321,6 +334,8 @@ static const struct read_case cases[] = {
 	{ "big_endian_file", 1, { 100 }, { 0 }, 0, 0, 0, 0, 0, t_llong_be, t_llong, SEL_ALL, 0 },
 	{ "point_selection", 2, { 30, 30 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_POINTS, 0 },
 	{ "shifted_selection", 2, { 30, 30 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_SHIFTED, 0 },
+	{ "contig_into_mem_hyperslab", 2, { 30, 50 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_MEM_STRIDED, 1 },
+	{ "chunked_into_mem_hyperslab", 2, { 41, 37 }, { 6, 7 }, 0, 0, 0, 0, 0, t_double, t_double, SEL_MEM_STRIDED, 1 },
 };
 
 /* Variable-length strings: never direct, and still right. */
@@ -558,7 +573,8 @@ static void core_driver(void)
 /*
  * Writes through the connector (direct into contiguous storage) leave the
  * file exactly as the same writes done natively: whole, hyperslab,
- * strided, file-extent memory; chunked ones go to HDF5.
+ * strided, from a memory hyperslab, file-extent memory; chunked ones go
+ * to HDF5.
  */
 static void write_sequence(hid_t f)
 {
@@ -585,6 +601,17 @@ static void write_sequence(hid_t f)
 		H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, stride, count, block);
 		fill(v, sizeof(v), 40 + k);
 		CHECK(H5Dwrite(d, H5T_NATIVE_INT, ms, fs, H5P_DEFAULT, v) >= 0, "write strided");
+		/* A block from a strided hyperslab of a memory array. */
+		hsize_t vdims[2] = { 40, 60 }, one[2] = { 1, 1 }, vstride[2] = { 4, 3 };
+		hid_t vs = H5Screate_simple(2, vdims, NULL);
+
+		H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+		H5Sselect_hyperslab(vs, H5S_SELECT_SET, one, vstride, count, NULL);
+		fill(v, sizeof(v), 60 + k);
+		CHECK(H5Dwrite(d, H5T_NATIVE_INT, vs, fs, H5P_DEFAULT, v) >= 0,
+		      "write from a memory hyperslab");
+		H5Sclose(vs);
+		H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, stride, count, block);
 		/* Memory laid out as the file: the elements at their places. */
 		fill(v, sizeof(v), 50 + k);
 		CHECK(H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, fs, H5P_DEFAULT, v) >= 0,
@@ -634,8 +661,8 @@ static void writes(void)
 	write_sequence(f);
 	H5Fclose(f);
 	if (force_direct)
-		CHECK(s1.direct_writes == s0.direct_writes + 4,
-		      "%llu direct writes, expected the 4 contiguous ones",
+		CHECK(s1.direct_writes == s0.direct_writes + 5,
+		      "%llu direct writes, expected the 5 contiguous ones",
 		      (unsigned long long)(s1.direct_writes - s0.direct_writes));
 	else
 		CHECK(s1.direct_writes == s0.direct_writes, "host writes went directly");
