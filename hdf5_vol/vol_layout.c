@@ -46,19 +46,48 @@ static herr_t native_dataset_op(struct phxvol_obj *d, int op,
 				    H5P_DATASET_XFER_DEFAULT, NULL);
 }
 
-/* Types whose bytes in the file are not the elements themselves. */
+/*
+ * Whether the file holds the elements themselves: not variable-length data
+ * or references (heap IDs, tokens), at any depth of compounds and arrays.
+ */
 static bool stored_as_is(hid_t type)
 {
 	H5T_class_t cls = H5Tget_class(type);
+	bool ok = true;
 
-	if (cls == H5T_VLEN || cls == H5T_REFERENCE || cls < 0)
+	switch (cls) {
+	case H5T_VLEN:
+	case H5T_REFERENCE:
+	case H5T_NO_CLASS:
 		return false;
-	if (H5Tis_variable_str(type) > 0)
-		return false;
-	if (H5Tdetect_class(type, H5T_VLEN) != 0 ||
-	    H5Tdetect_class(type, H5T_REFERENCE) != 0)
-		return false;
-	return true;
+	case H5T_STRING:
+		return H5Tis_variable_str(type) == 0;
+	case H5T_ARRAY:
+	case H5T_ENUM: {
+		hid_t base = H5Tget_super(type);
+
+		ok = base >= 0 && stored_as_is(base);
+		if (base >= 0)
+			H5Tclose(base);
+		return ok;
+	}
+	case H5T_COMPOUND: {
+		int n = H5Tget_nmembers(type);
+
+		if (n < 0)
+			return false;
+		for (unsigned i = 0; ok && i < (unsigned)n; i++) {
+			hid_t member = H5Tget_member_type(type, i);
+
+			ok = member >= 0 && stored_as_is(member);
+			if (member >= 0)
+				H5Tclose(member);
+		}
+		return ok;
+	}
+	default:
+		return true;
+	}
 }
 
 int phxvol_layout_query(struct phxvol_obj *dset, hid_t mem_type,

@@ -374,6 +374,46 @@ static void vlen_strings(void)
 	printf("%-28s fallback\n", "vlen_strings");
 }
 
+/* Arrays of variable-length strings: the same, one level down. */
+static void vlen_string_arrays(void)
+{
+	const char *words[3][2] = { { "one", "two" }, { "", "three" }, { "four", "x" } };
+	char *back[3][2] = { { 0 } };
+	char path[1200];
+	hsize_t n = 3, two = 2;
+	hid_t s = H5Tcopy(H5T_C_S1), t, f, sp, d, fapl;
+	struct phxfs_vol_stats before, after;
+
+	H5Tset_size(s, H5T_VARIABLE);
+	t = H5Tarray_create2(s, 1, &two);
+	path_of(path, sizeof(path), "vlen_string_arrays");
+	f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+	sp = H5Screate_simple(1, &n, NULL);
+	d = H5Dcreate2(f, "data", t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, words);
+	H5Dclose(d);
+	H5Fclose(f);
+	fapl = fapl_of(1);
+	f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+	d = H5Dopen2(f, "data", H5P_DEFAULT);
+	phxfs_vol_get_stats(&before);
+	CHECK(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) >= 0, "vlen array read");
+	phxfs_vol_get_stats(&after);
+	for (int i = 0; i < 3; i++)
+		for (int j = 0; j < 2; j++)
+			CHECK(back[i][j] && !strcmp(back[i][j], words[i][j]),
+			      "vlen string array [%d][%d]", i, j);
+	CHECK(after.direct_reads == before.direct_reads, "vlen string arrays read directly");
+	H5Dvlen_reclaim(t, sp, H5P_DEFAULT, back);
+	H5Dclose(d);
+	H5Sclose(sp);
+	H5Fclose(f);
+	H5Pclose(fapl);
+	H5Tclose(t);
+	H5Tclose(s);
+	printf("%-28s fallback\n", "vlen_string_arrays");
+}
+
 /*
  * A file open for writing: data written through HDF5 (still in its chunk
  * cache) is what a direct read then sees; a direct write is what HDF5
@@ -795,6 +835,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&cases[i]);
 	vlen_strings();
+	vlen_string_arrays();
 	not_the_named_file();
 	core_driver();
 	read_write_same_file();
