@@ -99,6 +99,9 @@ struct read_case {
 	hid_t (*mem_type)(void);
 	enum sel_kind sel;
 	int expect_direct;	/* with PHXFS_VOL_FORCE_DIRECT=1 */
+	int latest;		/* newest file format: other chunk indexes */
+	int unlimited;		/* dimensions that can grow (from the first) */
+	int early;		/* storage allocated at creation */
 };
 
 static hid_t t_int(void) { return H5Tcopy(H5T_NATIVE_INT); }
@@ -156,8 +159,18 @@ static void make_file(const struct read_case *c, const char *path)
 	} else if (c->compact) {
 		H5Pset_layout(dcpl, H5D_COMPACT);
 	}
-	f = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
-	s = H5Screate_simple(c->rank, c->dims, NULL);
+	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+	hsize_t maxdims[3];
+
+	for (int dd = 0; dd < c->rank; dd++)
+		maxdims[dd] = dd < c->unlimited ? H5S_UNLIMITED : c->dims[dd];
+	if (c->latest)
+		H5Pset_libver_bounds(fapl, H5F_LIBVER_LATEST, H5F_LIBVER_LATEST);
+	if (c->early)
+		H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
+	f = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl);
+	H5Pclose(fapl);
+	s = H5Screate_simple(c->rank, c->dims, maxdims);
 	d = H5Dcreate2(f, "data", ftype, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
 	CHECK(d >= 0, "%s: create", c->name);
 	fill_typed(mtype, data, npoints(c), 11);
@@ -314,28 +327,35 @@ static void run_case(const struct read_case *c)
 }
 
 static const struct read_case cases[] = {
-	{ "contig_int_1d", 1, { 1000 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_ALL, 1 },
-	{ "contig_double_2d_block", 2, { 37, 53 }, { 0 }, 0, 0, 0, 0, 0, t_double, t_double, SEL_BLOCK, 1 },
-	{ "contig_uchar_3d_strided", 3, { 7, 9, 11 }, { 0 }, 0, 0, 0, 0, 0, t_uchar, t_uchar, SEL_STRIDED, 1 },
-	{ "contig_same_positions", 2, { 20, 30 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_SAME, 1 },
-	{ "chunked_int_2d_all", 2, { 100, 80 }, { 16, 16 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_ALL, 1 },
-	{ "chunked_float_3d_strided", 3, { 20, 30, 40 }, { 7, 8, 9 }, 0, 0, 0, 0, 0, t_float, t_float, SEL_STRIDED, 1 },
-	{ "chunked_llong_1d_block", 1, { 5000 }, { 333 }, 0, 0, 0, 0, 0, t_llong, t_llong, SEL_BLOCK, 1 },
-	{ "chunked_same_positions", 3, { 9, 10, 11 }, { 4, 3, 5 }, 0, 0, 0, 0, 0, t_short, t_short, SEL_SAME, 1 },
-	{ "contig_userblock", 2, { 33, 17 }, { 0 }, 0, 0, 1, 0, 0, t_int, t_int, SEL_BLOCK, 1 },
-	{ "chunked_userblock", 2, { 33, 17 }, { 8, 8 }, 0, 0, 1, 0, 0, t_int, t_int, SEL_ALL, 1 },
-	{ "contig_fixed_string", 1, { 300 }, { 0 }, 0, 0, 0, 0, 0, t_str12, t_str12, SEL_ALL, 1 },
-	{ "contig_compound", 1, { 250 }, { 0 }, 0, 0, 0, 0, 0, t_compound, t_compound, SEL_BLOCK, 1 },
-	{ "chunked_deflate", 2, { 64, 64 }, { 16, 16 }, 1, 0, 0, 0, 0, t_int, t_int, SEL_ALL, 0 },
-	{ "chunked_unwritten_chunks", 2, { 64, 64 }, { 16, 16 }, 0, 0, 0, 1, 0, t_int, t_int, SEL_ALL, 0 },
-	{ "contig_unallocated", 1, { 100 }, { 0 }, 0, 0, 0, 0, 1, t_int, t_int, SEL_ALL, 0 },
-	{ "compact", 1, { 100 }, { 0 }, 0, 1, 0, 0, 0, t_int, t_int, SEL_ALL, 0 },
-	{ "type_conversion", 2, { 10, 10 }, { 0 }, 0, 0, 0, 0, 0, t_short, t_int, SEL_ALL, 0 },
-	{ "big_endian_file", 1, { 100 }, { 0 }, 0, 0, 0, 0, 0, t_llong_be, t_llong, SEL_ALL, 0 },
-	{ "point_selection", 2, { 30, 30 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_POINTS, 0 },
-	{ "shifted_selection", 2, { 30, 30 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_SHIFTED, 0 },
-	{ "contig_into_mem_hyperslab", 2, { 30, 50 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_MEM_STRIDED, 1 },
-	{ "chunked_into_mem_hyperslab", 2, { 41, 37 }, { 6, 7 }, 0, 0, 0, 0, 0, t_double, t_double, SEL_MEM_STRIDED, 1 },
+	{ "contig_int_1d", 1, { 1000 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_ALL, 1, 0, 0, 0 },
+	{ "contig_double_2d_block", 2, { 37, 53 }, { 0 }, 0, 0, 0, 0, 0, t_double, t_double, SEL_BLOCK, 1, 0, 0, 0 },
+	{ "contig_uchar_3d_strided", 3, { 7, 9, 11 }, { 0 }, 0, 0, 0, 0, 0, t_uchar, t_uchar, SEL_STRIDED, 1, 0, 0, 0 },
+	{ "contig_same_positions", 2, { 20, 30 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_SAME, 1, 0, 0, 0 },
+	{ "chunked_int_2d_all", 2, { 100, 80 }, { 16, 16 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_ALL, 1, 0, 0, 0 },
+	{ "chunked_float_3d_strided", 3, { 20, 30, 40 }, { 7, 8, 9 }, 0, 0, 0, 0, 0, t_float, t_float, SEL_STRIDED, 1, 0, 0, 0 },
+	{ "chunked_llong_1d_block", 1, { 5000 }, { 333 }, 0, 0, 0, 0, 0, t_llong, t_llong, SEL_BLOCK, 1, 0, 0, 0 },
+	{ "chunked_same_positions", 3, { 9, 10, 11 }, { 4, 3, 5 }, 0, 0, 0, 0, 0, t_short, t_short, SEL_SAME, 1, 0, 0, 0 },
+	{ "contig_userblock", 2, { 33, 17 }, { 0 }, 0, 0, 1, 0, 0, t_int, t_int, SEL_BLOCK, 1, 0, 0, 0 },
+	{ "chunked_userblock", 2, { 33, 17 }, { 8, 8 }, 0, 0, 1, 0, 0, t_int, t_int, SEL_ALL, 1, 0, 0, 0 },
+	{ "contig_fixed_string", 1, { 300 }, { 0 }, 0, 0, 0, 0, 0, t_str12, t_str12, SEL_ALL, 1, 0, 0, 0 },
+	{ "contig_compound", 1, { 250 }, { 0 }, 0, 0, 0, 0, 0, t_compound, t_compound, SEL_BLOCK, 1, 0, 0, 0 },
+	/* Each chunk index of the newest format, and the default one grown. */
+	{ "chunked_fixed_array_index", 2, { 50, 60 }, { 8, 9 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_BLOCK, 1, 1, 0, 0 },
+	{ "chunked_ext_array_index", 2, { 50, 60 }, { 8, 9 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_STRIDED, 1, 1, 1, 0 },
+	{ "chunked_btree2_index", 2, { 50, 60 }, { 8, 9 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_ALL, 1, 1, 2, 0 },
+	{ "chunked_single_chunk_index", 2, { 50, 60 }, { 50, 60 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_BLOCK, 1, 1, 0, 0 },
+	{ "chunked_implicit_index", 2, { 50, 60 }, { 8, 9 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_BLOCK, 1, 1, 0, 1 },
+	{ "chunked_btree1_unlimited", 3, { 12, 13, 14 }, { 5, 4, 3 }, 0, 0, 0, 0, 0, t_float, t_float, SEL_STRIDED, 1, 0, 3, 0 },
+	{ "chunked_deflate", 2, { 64, 64 }, { 16, 16 }, 1, 0, 0, 0, 0, t_int, t_int, SEL_ALL, 0, 0, 0, 0 },
+	{ "chunked_unwritten_chunks", 2, { 64, 64 }, { 16, 16 }, 0, 0, 0, 1, 0, t_int, t_int, SEL_ALL, 0, 0, 0, 0 },
+	{ "contig_unallocated", 1, { 100 }, { 0 }, 0, 0, 0, 0, 1, t_int, t_int, SEL_ALL, 0, 0, 0, 0 },
+	{ "compact", 1, { 100 }, { 0 }, 0, 1, 0, 0, 0, t_int, t_int, SEL_ALL, 0, 0, 0, 0 },
+	{ "type_conversion", 2, { 10, 10 }, { 0 }, 0, 0, 0, 0, 0, t_short, t_int, SEL_ALL, 0, 0, 0, 0 },
+	{ "big_endian_file", 1, { 100 }, { 0 }, 0, 0, 0, 0, 0, t_llong_be, t_llong, SEL_ALL, 0, 0, 0, 0 },
+	{ "point_selection", 2, { 30, 30 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_POINTS, 0, 0, 0, 0 },
+	{ "shifted_selection", 2, { 30, 30 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_SHIFTED, 0, 0, 0, 0 },
+	{ "contig_into_mem_hyperslab", 2, { 30, 50 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_MEM_STRIDED, 1, 0, 0, 0 },
+	{ "chunked_into_mem_hyperslab", 2, { 41, 37 }, { 6, 7 }, 0, 0, 0, 0, 0, t_double, t_double, SEL_MEM_STRIDED, 1, 0, 0, 0 },
 };
 
 /* Variable-length strings: never direct, and still right. */
@@ -584,6 +604,66 @@ static void not_the_named_file(void)
 	H5Pclose(fapl);
 }
 
+/*
+ * A dataset grown with H5Dset_extent (through the connector, file open for
+ * writing), then read through an external link from another file: the
+ * data file is the link's target.
+ */
+static void grown_and_linked(void)
+{
+	char data[1200], links[1200];
+	static int v[300], back[300];
+	hsize_t n = 100, max = H5S_UNLIMITED, chunk = 16, start = 100, count = 200;
+	hid_t fapl = fapl_of(1), f, sp, dcpl, d, ms;
+	struct phxfs_vol_stats a, b;
+
+	for (int i = 0; i < 300; i++)
+		v[i] = i * i - 7;
+	path_of(data, sizeof(data), "grown");
+	path_of(links, sizeof(links), "links");
+	f = H5Fcreate(data, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+	sp = H5Screate_simple(1, &n, &max);
+	dcpl = H5Pcreate(H5P_DATASET_CREATE);
+	H5Pset_chunk(dcpl, 1, &chunk);
+	d = H5Dcreate2(f, "data", H5T_NATIVE_INT, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+	H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+	n = 300;
+	CHECK(H5Dset_extent(d, &n) >= 0, "H5Dset_extent");
+	H5Sclose(sp);
+	sp = H5Dget_space(d);
+	H5Sselect_hyperslab(sp, H5S_SELECT_SET, &start, NULL, &count, NULL);
+	ms = H5Screate_simple(1, &count, NULL);
+	H5Dwrite(d, H5T_NATIVE_INT, ms, sp, H5P_DEFAULT, v + 100);
+	phxfs_vol_get_stats(&a);
+	CHECK(H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) >= 0, "read grown");
+	phxfs_vol_get_stats(&b);
+	CHECK(!memcmp(v, back, sizeof(v)), "grown dataset: data differ");
+	if (force_direct)
+		CHECK(b.direct_reads == a.direct_reads + 1, "grown dataset: not direct");
+	H5Sclose(ms);
+	H5Sclose(sp);
+	H5Pclose(dcpl);
+	H5Dclose(d);
+	H5Fclose(f);
+
+	f = H5Fcreate(links, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+	CHECK(H5Lcreate_external(data, "data", f, "far", H5P_DEFAULT, H5P_DEFAULT) >= 0,
+	      "external link");
+	d = H5Dopen2(f, "far", H5P_DEFAULT);
+	memset(back, 0, sizeof(back));
+	phxfs_vol_get_stats(&a);
+	CHECK(H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) >= 0,
+	      "read through an external link");
+	phxfs_vol_get_stats(&b);
+	CHECK(!memcmp(v, back, sizeof(v)), "through an external link: data differ");
+	if (force_direct)
+		CHECK(b.direct_reads == a.direct_reads + 1, "external link: not direct");
+	H5Dclose(d);
+	H5Fclose(f);
+	H5Pclose(fapl);
+	printf("%-28s ok\n", "grown_and_linked");
+}
+
 /* The core driver: the file is in memory only, written and read there. */
 static void core_driver(void)
 {
@@ -730,9 +810,9 @@ static void writes(void)
 static void read_multi(void)
 {
 	static const struct read_case parts[] = {
-		{ "multi_contig", 2, { 30, 40 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_ALL, 1 },
-		{ "multi_deflate", 2, { 30, 40 }, { 8, 8 }, 1, 0, 0, 0, 0, t_int, t_int, SEL_ALL, 0 },
-		{ "multi_chunked", 2, { 30, 40 }, { 8, 8 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_ALL, 1 },
+		{ "multi_contig", 2, { 30, 40 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_ALL, 1, 0, 0, 0 },
+		{ "multi_deflate", 2, { 30, 40 }, { 8, 8 }, 1, 0, 0, 0, 0, t_int, t_int, SEL_ALL, 0, 0, 0, 0 },
+		{ "multi_chunked", 2, { 30, 40 }, { 8, 8 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_ALL, 1, 0, 0, 0 },
 	};
 	static int got[3][30][40], want[3][30][40];
 	hid_t dsets[3], types[3], ms[3], fs[3], fapl = fapl_of(1);
@@ -838,6 +918,7 @@ int main(int argc, char **argv)
 	vlen_string_arrays();
 	not_the_named_file();
 	core_driver();
+	grown_and_linked();
 	read_write_same_file();
 	writes();
 	read_multi();
