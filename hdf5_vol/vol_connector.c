@@ -6,6 +6,7 @@
 #include <H5PLextern.h>
 
 #include "vol_callbacks.h"
+#include "vol_direct.h"
 #include "vol_internal.h"
 
 static herr_t phxvol_initialize(hid_t vipl)
@@ -23,6 +24,7 @@ static herr_t phxvol_terminate(void)
 	 * releases the connector, and an API call would clear the error
 	 * stack that says why. The error class lives until HDF5 closes.
 	 */
+	phxvol_batch_close();
 	phxvol_devices_close();
 	return 0;
 }
@@ -34,7 +36,7 @@ const H5VL_class_t phxvol_class = {
 	.conn_version = PHXFS_VOL_VERSION,	/* this connector's own version */
 	.cap_flags = H5VL_CAP_FLAG_NONE,	/* the real flags: get_cap_flags, from beneath */
 	.initialize = phxvol_initialize,	/* reads the PHXFS_VOL_* environment */
-	.terminate = phxvol_terminate,		/* stats line, phxfs_close */
+	.terminate = phxvol_terminate,		/* stats line, the batch, phxfs_close */
 	.info_cls = {
 		.size = sizeof(struct phxfs_vol_info),	/* the info struct of phxfs_vol.h */
 		.copy = phxvol_info_copy,		/* holds a reference to the connector beneath */

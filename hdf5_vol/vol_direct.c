@@ -3,7 +3,9 @@
 #include "vol_direct.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <phxfs/phxfs.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,6 +139,105 @@ out:
 	return ret;
 }
 
+/*
+ * Many runs (chunks, strided hyperslabs) go as one batch, in flight
+ * together; a few, one after another. One batch serves the process: HDF5
+ * calls connectors one at a time, but the lock keeps that an assumption
+ * nobody has to trust.
+ */
+#define BATCH_FROM_RUNS 8
+
+static pthread_mutex_t batch_lock = PTHREAD_MUTEX_INITIALIZER;
+static phxfs_batch_t *batch;
+
+void phxvol_batch_close(void)
+{
+	pthread_mutex_lock(&batch_lock);
+	if (batch)
+		phxfs_batch_destroy(batch);
+	batch = NULL;
+	pthread_mutex_unlock(&batch_lock);
+}
+
+static int run_failed(bool write, const struct phxvol_run *r, ssize_t n)
+{
+	PHXVOL_ERR("%s of %llu bytes at file offset %llu: %s",
+		   write ? "phxfs_write" : "phxfs_read",
+		   (unsigned long long)r->len, (unsigned long long)r->file_off,
+		   n < 0 ? strerror((int)-n) : "short transfer");
+	return -1;
+}
+
+static int move_one_by_one(int fd, int dev, void *buf,
+			   const struct phxvol_run *runs, size_t nruns,
+			   bool write)
+{
+	for (size_t i = 0; i < nruns; i++) {
+		ssize_t n = write ?
+			phxfs_write(fd, dev, buf, runs[i].mem_off, runs[i].len,
+				    (off_t)runs[i].file_off) :
+			phxfs_read(fd, dev, buf, runs[i].mem_off, runs[i].len,
+				   (off_t)runs[i].file_off);
+
+		if (n != (ssize_t)runs[i].len)
+			return run_failed(write, &runs[i], n < 0 ? -errno : n);
+	}
+	return 0;
+}
+
+static int move_batched(int fd, int dev, void *buf,
+			const struct phxvol_run *runs, size_t nruns,
+			bool write)
+{
+	struct phxfs_io_req *reqs = calloc(nruns, sizeof(*reqs));
+	struct phxfs_io_event ev[64];
+	size_t left = nruns;
+	int ret = 0;
+
+	if (!reqs || nruns > UINT_MAX) {
+		free(reqs);
+		return move_one_by_one(fd, dev, buf, runs, nruns, write);
+	}
+	for (size_t i = 0; i < nruns; i++)
+		reqs[i] = (struct phxfs_io_req){
+			.opcode = write ? PHXFS_OP_WRITE : PHXFS_OP_READ,
+			.fd = fd, .device_id = dev, .buf = buf,
+			.buf_offset = runs[i].mem_off, .size = runs[i].len,
+			.file_offset = (off_t)runs[i].file_off,
+			.user_data = (void *)&runs[i],
+		};
+	pthread_mutex_lock(&batch_lock);
+	if (!batch)
+		batch = phxfs_batch_create(0);
+	if (!batch || phxfs_batch_submit(batch, reqs, (unsigned int)nruns)) {
+		pthread_mutex_unlock(&batch_lock);
+		free(reqs);
+		return move_one_by_one(fd, dev, buf, runs, nruns, write);
+	}
+	/* Every request is reaped, failed or not: the batch is reused. */
+	while (left) {
+		int got = phxfs_batch_reap(batch, ev, 1, 64, NULL);
+
+		if (got < 0) {	/* cannot happen with valid arguments */
+			ret = -1;
+			PHXVOL_ERR("phxfs_batch_reap: %s", strerror(errno));
+			phxfs_batch_destroy(batch);	/* waits for the rest */
+			batch = NULL;
+			break;
+		}
+		for (int k = 0; k < got; k++) {
+			const struct phxvol_run *r = ev[k].user_data;
+
+			if (ev[k].result != (ssize_t)r->len && ret == 0)
+				ret = run_failed(write, r, ev[k].result);
+		}
+		left -= (size_t)got;
+	}
+	pthread_mutex_unlock(&batch_lock);
+	free(reqs);
+	return ret;
+}
+
 static int transfer(const struct phxvol_xfer *x, bool write)
 {
 	struct phxvol_layout l;
@@ -162,23 +263,12 @@ static int transfer(const struct phxvol_xfer *x, bool write)
 	/* HDF5 may hold raw data not yet written (chunk cache, sieve buffer). */
 	if (x->dset->file_rdwr && phxvol_file_flush(x->dset, x->dxpl) < 0)
 		goto out;
-	for (size_t i = 0; i < nruns; i++) {
-		ssize_t n = write ?
-			phxfs_write(fd, dev, x->buf, runs[i].mem_off,
-				    runs[i].len, (off_t)runs[i].file_off) :
-			phxfs_read(fd, dev, x->buf, runs[i].mem_off,
-				   runs[i].len, (off_t)runs[i].file_off);
-
-		if (n != (ssize_t)runs[i].len) {
-			PHXVOL_ERR("%s of %llu bytes at file offset %llu: %s",
-				   write ? "phxfs_write" : "phxfs_read",
-				   (unsigned long long)runs[i].len,
-				   (unsigned long long)runs[i].file_off,
-				   n < 0 ? strerror(errno) : "short transfer");
-			goto out;
-		}
+	if ((nruns >= BATCH_FROM_RUNS ?
+		     move_batched(fd, dev, x->buf, runs, nruns, write) :
+		     move_one_by_one(fd, dev, x->buf, runs, nruns, write)) < 0)
+		goto out;
+	for (size_t i = 0; i < nruns; i++)
 		bytes += runs[i].len;
-	}
 	phxvol_stat_add(write ? PHXVOL_DIRECT_WRITE : PHXVOL_DIRECT_READ, bytes);
 	ret = 1;
 out:

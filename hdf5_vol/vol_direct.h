@@ -23,6 +23,9 @@ struct phxvol_xfer {
 int phxvol_direct_read(const struct phxvol_xfer *x);
 int phxvol_direct_write(const struct phxvol_xfer *x);
 
+/* The batch the direct path keeps for many runs: at the end. */
+void phxvol_batch_close(void);
+
 /* Through the connector beneath, via host memory for device buffers. */
 herr_t phxvol_bounce_read(const struct phxvol_xfer *x, void **req);
 herr_t phxvol_bounce_write(const struct phxvol_xfer *x, void **req);
