@@ -19,19 +19,24 @@
  */
 static bool library_only(hid_t dxpl)
 {
+	ssize_t transform = 0;
+
 	if (dxpl == H5P_DEFAULT)
 		return false;
-	if (H5Pget_data_transform(dxpl, NULL, 0) > 0)
+	/* It fails when there is none: quietly (HDF5 would print that). */
+	H5E_BEGIN_TRY {
+		transform = H5Pget_data_transform(dxpl, NULL, 0);
+	} H5E_END_TRY
+	if (transform > 0)
 		return true;
-	H5Eclear2(H5E_DEFAULT);
 #ifdef H5_HAVE_PARALLEL
 	H5FD_mpio_xfer_t mode = H5FD_MPIO_INDEPENDENT;
+	herr_t got = -1;
 
-	if (H5Pget_dxpl_mpio(dxpl, &mode) < 0) {
-		H5Eclear2(H5E_DEFAULT);
-		return false;
-	}
-	return mode == H5FD_MPIO_COLLECTIVE;
+	H5E_BEGIN_TRY {
+		got = H5Pget_dxpl_mpio(dxpl, &mode);
+	} H5E_END_TRY
+	return got >= 0 && mode == H5FD_MPIO_COLLECTIVE;
 #else
 	return false;
 #endif

@@ -37,13 +37,21 @@ static hid_t dataset_get_id(struct phxvol_obj *d, H5VL_dataset_get_t op)
 	return id;
 }
 
+/*
+ * A native dataset operation whose failure only means "not directly": no
+ * error is printed or left on the stack.
+ */
 static herr_t native_dataset_op(struct phxvol_obj *d, int op,
 				H5VL_native_dataset_optional_args_t *nargs)
 {
 	H5VL_optional_args_t args = { .op_type = op, .args = nargs };
+	herr_t ret = -1;
 
-	return H5VLdataset_optional(d->under, d->under_vol_id, &args,
-				    H5P_DATASET_XFER_DEFAULT, NULL);
+	H5E_BEGIN_TRY {
+		ret = H5VLdataset_optional(d->under, d->under_vol_id, &args,
+					   H5P_DATASET_XFER_DEFAULT, NULL);
+	} H5E_END_TRY
+	return ret;
 }
 
 /*
@@ -142,7 +150,6 @@ int phxvol_layout_query(struct phxvol_obj *dset, hid_t mem_type,
 		if (native_dataset_op(dset, H5VL_NATIVE_DATASET_GET_OFFSET,
 				      &nargs) < 0 || addr == HADDR_UNDEF) {
 			/* Not allocated yet: the fill value is HDF5's business. */
-			H5Eclear2(H5E_DEFAULT);
 			*why = "contiguous storage not allocated";
 			goto out;
 		}
@@ -194,10 +201,8 @@ haddr_t phxvol_chunk_addr(void *layout, const hsize_t *coords)
 	nargs.get_chunk_info_by_coord.addr = &addr;
 	nargs.get_chunk_info_by_coord.size = &size;
 	if (native_dataset_op(l->dset, H5VL_NATIVE_DATASET_GET_CHUNK_INFO_BY_COORD,
-			      &nargs) < 0) {
-		H5Eclear2(H5E_DEFAULT);
+			      &nargs) < 0)
 		return HADDR_UNDEF;
-	}
 	/* Unallocated (fill values), or not stored whole: not ours to read. */
 	if (addr == HADDR_UNDEF || size != l->chunk_bytes || mask)
 		return HADDR_UNDEF;
@@ -253,9 +258,9 @@ int phxvol_file_facts(struct phxvol_obj *dset)
 	 */
 	dset->file_sec2 = driver == H5FD_SEC2 || driver == H5FD_DIRECT;
 	dset->file_named = dset->file_sec2 || dset->file_mpio;
-	if (H5Pget_page_buffer_size(fapl, &page_buf, &min_meta, &min_raw) < 0)
-		H5Eclear2(H5E_DEFAULT);
-	dset->file_paged = page_buf > 0;
+	dset->file_paged = H5Pget_page_buffer_size(fapl, &page_buf, &min_meta,
+						   &min_raw) < 0 ||
+			   page_buf > 0;
 	H5Pclose(fapl);
 	dset->file_rdwr = (intent & H5F_ACC_RDWR) != 0;
 	dset->file_known = true;
@@ -292,12 +297,15 @@ static bool same_file_as_hdf5(struct phxvol_obj *dset, int fd)
 		return true;
 	nargs.get_vfd_handle.fapl_id = H5P_FILE_ACCESS_DEFAULT;
 	nargs.get_vfd_handle.file_handle = &handle;
-	if (!file || H5VLfile_optional(file, dset->under_vol_id, &args,
-				       H5P_DATASET_XFER_DEFAULT, NULL) < 0 ||
-	    !handle) {
-		H5Eclear2(H5E_DEFAULT);
+	if (!file)
 		return false;
-	}
+	H5E_BEGIN_TRY {
+		if (H5VLfile_optional(file, dset->under_vol_id, &args,
+				      H5P_DATASET_XFER_DEFAULT, NULL) < 0)
+			handle = NULL;
+	} H5E_END_TRY
+	if (!handle)
+		return false;
 	return fstat(*(int *)handle, &a) == 0 && fstat(fd, &b) == 0 &&
 	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
@@ -320,10 +328,8 @@ int phxvol_dataset_fd(struct phxvol_obj *dset, bool odirect)
 	args.args.get_name.buf = NULL;
 	args.args.get_name.file_name_len = &len;
 	if (H5VLfile_get(dset->under, dset->under_vol_id, &args,
-			 H5P_DATASET_XFER_DEFAULT, NULL) < 0) {
-		H5Eclear2(H5E_DEFAULT);
+			 H5P_DATASET_XFER_DEFAULT, NULL) < 0)
 		return -1;
-	}
 	name = malloc(len + 1);
 	if (!name)
 		return -1;
@@ -331,7 +337,6 @@ int phxvol_dataset_fd(struct phxvol_obj *dset, bool odirect)
 	args.args.get_name.buf = name;
 	if (H5VLfile_get(dset->under, dset->under_vol_id, &args,
 			 H5P_DATASET_XFER_DEFAULT, NULL) < 0) {
-		H5Eclear2(H5E_DEFAULT);
 		free(name);
 		return -1;
 	}

@@ -35,7 +35,7 @@ int phxvol_file_facts(struct phxvol_obj *dset);
 /*
  * The file's descriptor for direct I/O, opened once per dataset (with
  * O_DIRECT if @odirect, read-write if the file is open for writing); -1
- * if it cannot be had (the dataset then stays with HDF5), no error pushed.
+ * if it cannot be had (the dataset then stays with HDF5).
  */
 int phxvol_dataset_fd(struct phxvol_obj *dset, bool odirect);
 

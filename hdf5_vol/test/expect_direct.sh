@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Runs a command (a test program, or mpiexec and one) that loads the
 # connector through the environment, with PHXFS_VOL_STATS=1: it must
-# succeed, and each process's statistics line must show direct reads, so
-# that a silent fallback cannot pass.
+# succeed without an HDF5 error printed, and each process's statistics
+# line must show direct reads, so that a silent fallback cannot pass.
 #
 #	expect_direct.sh NPROC COMMAND [ARG...]
 set -u
@@ -14,6 +14,11 @@ rc=$?
 printf '%s\n' "$out"
 if [ "$rc" -ne 0 ]; then
 	echo "FAIL: exit status $rc"
+	exit 1
+fi
+# HDF5 prints errors of calls that fail: none may, not even quietly handled.
+if printf '%s\n' "$out" | grep -q 'Error detected'; then
+	echo "FAIL: HDF5 reported errors"
 	exit 1
 fi
 lines=$(printf '%s\n' "$out" | grep -c '^phxfs_vol: direct_reads=[1-9]')
