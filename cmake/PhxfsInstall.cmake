@@ -27,6 +27,19 @@ foreach(tool phxfs-info phxfs-io)
   endif()
 endforeach()
 
+# The HDF5 connector: alone in its directory, since HDF5 tries every
+# library in HDF5_PLUGIN_PATH; it finds libphxfs through its run path.
+set(PHXFS_VOL_INSTALL_DIR "${CMAKE_INSTALL_LIBDIR}/phxfs/hdf5-plugin")
+if(TARGET phxfs_vol)
+  file(RELATIVE_PATH _plugin_to_lib "/p/${PHXFS_VOL_INSTALL_DIR}"
+       "/p/${CMAKE_INSTALL_LIBDIR}")
+  set_target_properties(phxfs_vol PROPERTIES
+    INSTALL_RPATH "$ORIGIN/${_plugin_to_lib}")
+  install(TARGETS phxfs_vol LIBRARY DESTINATION "${PHXFS_VOL_INSTALL_DIR}")
+  install(FILES "${PROJECT_SOURCE_DIR}/hdf5_vol/phxfs_vol.h"
+          DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/phxfs")
+endif()
+
 # find_package(phxfs [COMPONENTS mpi]): phxfs::phxfs, phxfs::phxfs_mpi.
 set(_cmake_dir "${CMAKE_INSTALL_LIBDIR}/cmake/phxfs")
 install(EXPORT phxfsTargets NAMESPACE phxfs:: DESTINATION "${_cmake_dir}")

@@ -18,9 +18,14 @@ for f in include/phxfs/phxfs.h include/phxfs/phxfs_mpi.h \
 	 include/phxfs/phxfs_ioctl.h lib/libphxfs.so.0 lib/libphxfs_mpi.so.0 \
 	 lib/pkgconfig/phxfs.pc lib/pkgconfig/phxfs_mpi.pc \
 	 lib/cmake/phxfs/phxfsConfig.cmake bin/phxfs-info \
-	 lib/udev/rules.d/60-phxfs.rules; do
+	 lib/udev/rules.d/60-phxfs.rules include/phxfs/phxfs_vol.h \
+	 lib/phxfs/hdf5-plugin/libphxfs_vol.so; do
 	[ -e "$prefix/$f" ] || fail "$f not installed"
 done
+# The connector finds the installed libphxfs by itself.
+ldd "$prefix/lib/phxfs/hdf5-plugin/libphxfs_vol.so" |
+	grep -q "libphxfs.so.0 => $prefix/lib/" ||
+	fail "the installed connector does not find the installed libphxfs"
 
 # pkg-config, as a Makefile would.
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
