@@ -12,6 +12,7 @@
  * DEVICE: the connector info's device; the direct reads must then have
  * opened that phxfs device (or PHXFS_VOL_DEVICE's), and no other.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -910,6 +911,15 @@ int main(int argc, char **argv)
 		want_dev = info_device = atoi(argv[2]);
 	else if (env_dev && *env_dev)
 		want_dev = atoi(env_dev);
+	/* A device this machine lacks (a GPU's ordinal past the last). */
+	if (want_dev >= 0) {
+		if (phxfs_open(want_dev)) {
+			printf("SKIP: phxfs device %d cannot be opened here: %s\n",
+			       want_dev, strerror(errno));
+			return 77;
+		}
+		phxfs_close(want_dev);
+	}
 	snprintf(dir, sizeof(dir), "%s", argv[1]);
 	force_direct = fd && !strcmp(fd, "1");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
