@@ -23,26 +23,6 @@
 #define LOW_BAR 0
 #define LEN (1u << 20)
 
-/* Start address of BAR @bar of PCI device @bdf, from sysfs. */
-static uint64_t bar_start(const char *bdf, unsigned int bar)
-{
-	char path[128], line[256];
-	unsigned long long start = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
-	f = fopen(path, "r");
-	if (!f)
-		vmtest_fail("open %s: %s", path, strerror(errno));
-	for (unsigned int i = 0; i <= bar; i++)
-		if (!fgets(line, sizeof(line), f))
-			vmtest_fail("%s has no line for BAR %u", path, bar);
-	fclose(f);
-	if (sscanf(line, "%llx", &start) != 1)
-		vmtest_fail("%s: cannot parse '%s'", path, line);
-	return start;
-}
-
 /* The PCI device a phxfs node hangs under, or "" if there is no such node. */
 static void node_parent(int n, char *bdf, size_t len)
 {
@@ -85,8 +65,8 @@ static void output_has(const char *cmd, const char *want)
 
 int main(int argc, char **argv)
 {
-	uint64_t high = bar_start(HIGH_BDF, HIGH_BAR);
-	uint64_t low = bar_start(LOW_BDF, LOW_BAR);
+	uint64_t high = vmtest_bar_start(HIGH_BDF, HIGH_BAR);
+	uint64_t low = vmtest_bar_start(LOW_BDF, LOW_BAR);
 	unsigned char *bar, *want;
 	char path[128], bdf[64], cmd[PATH_MAX + 32];
 	void *target;

@@ -36,26 +36,6 @@ static int module_listed(const char *name)
 	return found;
 }
 
-/* Start address of BAR @bar of PCI device @bdf, from sysfs. */
-static uint64_t bar_start(const char *bdf, unsigned int bar)
-{
-	char path[128], line[256];
-	unsigned long long start = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
-	f = fopen(path, "r");
-	if (!f)
-		vmtest_fail("open %s: %s", path, strerror(errno));
-	for (unsigned int i = 0; i <= bar; i++)
-		if (!fgets(line, sizeof(line), f))
-			vmtest_fail("%s has no line for BAR %u", path, bar);
-	fclose(f);
-	if (sscanf(line, "%llx", &start) != 1)
-		vmtest_fail("%s: cannot parse '%s'", path, line);
-	return start;
-}
-
 /* Does /boot/config-<running release> set @opt=y? */
 static int kernel_config_has(const char *opt)
 {
@@ -177,7 +157,7 @@ int main(void)
 			    (uint64_t)info.mem_size, bar_size);
 	if (!strstr(info.name, bdf))
 		vmtest_fail("DEV_INFO name '%s' does not contain %s", info.name, bdf);
-	start = bar_start(bdf, bar_index);
+	start = vmtest_bar_start(bdf, bar_index);
 	if (info.bus_addr != start)
 		vmtest_fail("DEV_INFO bus_addr 0x%" PRIx64 ", but BAR %u of %s starts at 0x%" PRIx64,
 			    (uint64_t)info.bus_addr, bar_index, bdf, start);

@@ -107,4 +107,24 @@ static inline int vmtest_wait_exists(const char *path, int want)
 	return 0;
 }
 
+/* Start address of BAR @bar of PCI device @bdf, from sysfs. */
+static inline uint64_t vmtest_bar_start(const char *bdf, unsigned int bar)
+{
+	char path[128], line[256];
+	unsigned long long start = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
+	f = fopen(path, "r");
+	if (!f)
+		vmtest_fail("open %s: %s", path, strerror(errno));
+	for (unsigned int i = 0; i <= bar; i++)
+		if (!fgets(line, sizeof(line), f))
+			vmtest_fail("%s has no line for BAR %u", path, bar);
+	fclose(f);
+	if (sscanf(line, "%llx", &start) != 1)
+		vmtest_fail("%s: cannot parse '%s'", path, line);
+	return start;
+}
+
 #endif /* PHXFS_VMTEST_H */
