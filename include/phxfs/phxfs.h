@@ -153,7 +153,10 @@ PHXFS_EXPORT int phxfs_mode(int device_id);
  * SSIZE_MAX, offsets wrap, an O_DIRECT alignment over PHXFS_BOUNCE_SIZE),
  * ENODEV (device not open), EFAULT (@buf is not memory this process can
  * reach), EIO (the GPU copy failed), ENOMEM, or pread's own errors. On
- * error the bytes of @buf in the range are undefined.
+ * error the bytes of @buf in the range are undefined; so are, on an
+ * O_DIRECT descriptor, those of the range past a short read's count (the
+ * kernel's DMA may fill them, as with pread). Nothing outside the range
+ * is written.
  *
  * Device memory is read or written after the work queued before the call
  * on the legacy default stream, like cudaMemcpy(); work on other streams
