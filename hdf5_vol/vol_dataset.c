@@ -55,10 +55,13 @@ static bool any_candidate(size_t count, void *const buf[],
 	return any;
 }
 
-/* The call as it came, for the connector beneath. */
-static herr_t pass_read(size_t count, void *dset[], hid_t mem_type[],
-			hid_t mem_space[], hid_t file_space[], hid_t dxpl,
-			void *buf[], void **req)
+/*
+ * The call as it came, for the connector beneath: H5VLdataset_read or
+ * H5VLdataset_write on the objects beneath @dset.
+ */
+static herr_t pass(bool write, size_t count, void *dset[], hid_t mem_type[],
+		   hid_t mem_space[], hid_t file_space[], hid_t dxpl,
+		   void *buf[], void **req)
 {
 	void **under = malloc((count ? count : 1) * sizeof(void *));
 	herr_t ret;
@@ -69,38 +72,25 @@ static herr_t pass_read(size_t count, void *dset[], hid_t mem_type[],
 	}
 	for (size_t i = 0; i < count; i++)
 		under[i] = UNDER(dset[i]);
-	ret = H5VLdataset_read(count, under, UVOL(dset[0]), mem_type, mem_space,
-			       file_space, dxpl, buf, req);
+	ret = write ? H5VLdataset_write(count, under, UVOL(dset[0]), mem_type,
+					mem_space, file_space, dxpl,
+					(const void **)buf, req) :
+		      H5VLdataset_read(count, under, UVOL(dset[0]), mem_type,
+				       mem_space, file_space, dxpl, buf, req);
 	if (ret >= 0)
 		phxvol_wrap_request(req, UVOL(dset[0]), DEV(dset[0]));
 	free(under);
 	return ret;
 }
 
-static herr_t pass_write(size_t count, void *dset[], hid_t mem_type[],
-			 hid_t mem_space[], hid_t file_space[], hid_t dxpl,
-			 const void *buf[], void **req)
-{
-	void **under = malloc((count ? count : 1) * sizeof(void *));
-	herr_t ret;
-
-	if (!under) {
-		PHXVOL_ERR("out of memory");
-		return -1;
-	}
-	for (size_t i = 0; i < count; i++)
-		under[i] = UNDER(dset[i]);
-	ret = H5VLdataset_write(count, under, UVOL(dset[0]), mem_type,
-				mem_space, file_space, dxpl, buf, req);
-	if (ret >= 0)
-		phxvol_wrap_request(req, UVOL(dset[0]), DEV(dset[0]));
-	free(under);
-	return ret;
-}
-
-herr_t phxvol_dataset_read(size_t count, void *dset[], hid_t mem_type[],
-			   hid_t mem_space[], hid_t file_space[], hid_t dxpl,
-			   void *buf[], void **req)
+/*
+ * Each transfer straight between the file and @buf where it can, else
+ * through a host bounce; all beneath when none of the buffers could go
+ * straight.
+ */
+static herr_t transfer(bool write, size_t count, void *dset[],
+		       hid_t mem_type[], hid_t mem_space[], hid_t file_space[],
+		       hid_t dxpl, void *buf[], void **req)
 {
 	struct phxvol_xfer *x = calloc(count ? count : 1, sizeof(*x));
 	herr_t ret = 0;
@@ -111,9 +101,10 @@ herr_t phxvol_dataset_read(size_t count, void *dset[], hid_t mem_type[],
 	}
 	if (!any_candidate(count, buf, x)) {
 		for (size_t i = 0; i < count; i++)
-			phxvol_stat_add(PHXVOL_FALLBACK_READ, 0);
-		ret = pass_read(count, dset, mem_type, mem_space, file_space,
-				dxpl, buf, req);
+			phxvol_stat_add(write ? PHXVOL_FALLBACK_WRITE :
+						PHXVOL_FALLBACK_READ, 0);
+		ret = pass(write, count, dset, mem_type, mem_space, file_space,
+			   dxpl, buf, req);
 		goto out;
 	}
 	for (size_t i = 0; i < count && ret >= 0; i++) {
@@ -125,11 +116,13 @@ herr_t phxvol_dataset_read(size_t count, void *dset[], hid_t mem_type[],
 		x[i].file_space = file_space[i];
 		x[i].dxpl = dxpl;
 		x[i].buf = buf[i];
-		direct = phxvol_direct_read(&x[i]);
+		direct = write ? phxvol_direct_write(&x[i]) :
+				 phxvol_direct_read(&x[i]);
 		if (direct < 0)
 			ret = -1;
 		else if (direct == 0)
-			ret = phxvol_bounce_read(&x[i], NULL);
+			ret = write ? phxvol_bounce_write(&x[i], NULL) :
+				      phxvol_bounce_read(&x[i], NULL);
 	}
 	/* Done synchronously: the library waits for no request. */
 	if (req)
@@ -139,44 +132,21 @@ out:
 	return ret;
 }
 
+herr_t phxvol_dataset_read(size_t count, void *dset[], hid_t mem_type[],
+			   hid_t mem_space[], hid_t file_space[], hid_t dxpl,
+			   void *buf[], void **req)
+{
+	return transfer(false, count, dset, mem_type, mem_space, file_space,
+			dxpl, buf, req);
+}
+
+/* HDF5 hands writes const buffers; the transfer only reads them. */
 herr_t phxvol_dataset_write(size_t count, void *dset[], hid_t mem_type[],
 			    hid_t mem_space[], hid_t file_space[], hid_t dxpl,
 			    const void *buf[], void **req)
 {
-	struct phxvol_xfer *x = calloc(count ? count : 1, sizeof(*x));
-	herr_t ret = 0;
-
-	if (!x) {
-		PHXVOL_ERR("out of memory");
-		return -1;
-	}
-	if (!any_candidate(count, (void *const *)buf, x)) {
-		for (size_t i = 0; i < count; i++)
-			phxvol_stat_add(PHXVOL_FALLBACK_WRITE, 0);
-		ret = pass_write(count, dset, mem_type, mem_space, file_space,
-				 dxpl, buf, req);
-		goto out;
-	}
-	for (size_t i = 0; i < count && ret >= 0; i++) {
-		int direct;
-
-		x[i].dset = dset[i];
-		x[i].mem_type = mem_type[i];
-		x[i].mem_space = mem_space[i];
-		x[i].file_space = file_space[i];
-		x[i].dxpl = dxpl;
-		x[i].buf = (void *)buf[i];
-		direct = phxvol_direct_write(&x[i]);
-		if (direct < 0)
-			ret = -1;
-		else if (direct == 0)
-			ret = phxvol_bounce_write(&x[i], NULL);
-	}
-	if (req)
-		*req = NULL;
-out:
-	free(x);
-	return ret;
+	return transfer(true, count, dset, mem_type, mem_space, file_space,
+			dxpl, (void **)buf, req);
 }
 
 herr_t phxvol_dataset_get(void *dset, H5VL_dataset_get_args_t *args,
