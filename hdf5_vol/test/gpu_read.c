@@ -8,6 +8,8 @@
  *
  *	hdf5.vol_gpu_read DIR
  */
+#include "iotest.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,17 +22,6 @@
 #define NX 123
 #define NY 77
 
-static int failures;
-
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);          \
-			printf(__VA_ARGS__);                                 \
-			printf("\n");                                        \
-			failures++;                                          \
-		}                                                            \
-	} while (0)
 
 struct layout {
 	const char *name;

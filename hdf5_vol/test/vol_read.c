@@ -12,6 +12,8 @@
  * DEVICE: the connector info's device; the direct reads must then have
  * opened that phxfs device (or PHXFS_VOL_DEVICE's), and no other.
  */
+#include "iotest.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,19 +25,8 @@
 
 #include "phxfs_vol.h"
 
-static int failures;
 static char dir[1024];
 static int force_direct;
-
-#define CHECK(cond, ...)                                                     \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);          \
-			printf(__VA_ARGS__);                                 \
-			printf("\n");                                        \
-			failures++;                                          \
-		}                                                            \
-	} while (0)
 
 /* Reproducible bytes: element i of a dataset, byte b. */
 static void fill(void *buf, size_t bytes, unsigned seed)
