@@ -146,11 +146,15 @@ out:
 
 /*
  * Many runs (chunks, strided hyperslabs) go as one batch, in flight
- * together; a few, one after another. One batch serves the process: HDF5
+ * together; a few small ones, one after another. A few large ones (chunks
+ * that lie end to end merge into a few long runs) go as a batch too: one
+ * after another, each one's last pieces would leave libphxfs's workers
+ * idle until the next run starts. One batch serves the process: HDF5
  * calls connectors one at a time, but the lock keeps that an assumption
  * nobody has to trust.
  */
 #define BATCH_FROM_RUNS 8
+#define BATCH_FROM_BYTES (16u << 20)
 
 static pthread_mutex_t batch_lock = PTHREAD_MUTEX_INITIALIZER;
 static phxfs_batch_t *batch;
@@ -268,12 +272,13 @@ static int transfer(const struct phxvol_xfer *x, bool write)
 	/* HDF5 may hold raw data not yet written (chunk cache, sieve buffer). */
 	if (x->dset->file_rdwr && phxvol_file_flush(x->dset, x->dxpl) < 0)
 		goto out;
-	if ((nruns >= BATCH_FROM_RUNS ?
+	for (size_t i = 0; i < nruns; i++)
+		bytes += runs[i].len;
+	if ((nruns >= BATCH_FROM_RUNS ||
+	     (nruns > 1 && bytes >= BATCH_FROM_BYTES) ?
 		     move_batched(fd, dev, x->buf, runs, nruns, write) :
 		     move_one_by_one(fd, dev, x->buf, runs, nruns, write)) < 0)
 		goto out;
-	for (size_t i = 0; i < nruns; i++)
-		bytes += runs[i].len;
 	phxvol_stat_add(write ? PHXVOL_DIRECT_WRITE : PHXVOL_DIRECT_READ, bytes);
 	ret = 1;
 out:

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * phxfs-h5-bench: one dataset read into GPU memory three ways, in one run,
- * each checked byte for byte:
+ * each checked byte for byte, for three layouts of the same bytes:
+ * contiguous; chunked, the chunks end to end in the file (so the connector
+ * merges them into a few long runs); and scattered, chunked with the
+ * chunks stored in reverse order (so every chunk is a run of its own).
+ * The three ways:
  *   raw     phxfs_read of the dataset's bytes at their file offsets (one
  *           batch of the chunks, for a chunked dataset): the floor;
  *   vol     H5Dread through the phxfs connector straight into the buffer;
@@ -60,20 +64,40 @@ static void die(const char *what)
 static void make_file(void)
 {
 	hsize_t dims = o.size, cdims = o.chunk, start, count;
-	hid_t f, space, dcpl, d[2];
-	unsigned char *buf = malloc(SLAB);
+	hid_t f, space, dcpl, dcpl_incr, d[3];
+	unsigned char *buf = malloc(o.chunk > SLAB ? o.chunk : SLAB);
 
 	f = H5Fcreate(o.file, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
 	space = H5Screate_simple(1, &dims, NULL);
 	dcpl = H5Pcreate(H5P_DATASET_CREATE);
-	if (!buf || f < 0 || space < 0 || dcpl < 0 ||
+	dcpl_incr = H5Pcreate(H5P_DATASET_CREATE);
+	if (!buf || f < 0 || space < 0 || dcpl < 0 || dcpl_incr < 0 ||
 	    H5Pset_chunk(dcpl, 1, &cdims) < 0 ||
-	    H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) < 0)
+	    H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY) < 0 ||
+	    H5Pset_chunk(dcpl_incr, 1, &cdims) < 0 ||
+	    H5Pset_alloc_time(dcpl_incr, H5D_ALLOC_TIME_INCR) < 0)
 		die("cannot create the file");
 	d[0] = H5Dcreate2(f, "contiguous", H5T_NATIVE_UINT8, space, H5P_DEFAULT,
 			  H5P_DEFAULT, H5P_DEFAULT);
 	d[1] = H5Dcreate2(f, "chunked", H5T_NATIVE_UINT8, space, H5P_DEFAULT,
 			  dcpl, H5P_DEFAULT);
+	d[2] = H5Dcreate2(f, "scattered", H5T_NATIVE_UINT8, space, H5P_DEFAULT,
+			  dcpl_incr, H5P_DEFAULT);
+	/* Allocated as written: the last chunk first, lowest in the file. */
+	for (start = o.size; start > 0;) {
+		hsize_t one = o.chunk;
+		hid_t mem = H5Screate_simple(1, &one, NULL);
+
+		start -= o.chunk;
+		for (hsize_t i = 0; i < o.chunk; i++)
+			buf[i] = pattern(start + i);
+		H5Sselect_hyperslab(space, H5S_SELECT_SET, &start, NULL, &one,
+				    NULL);
+		if (H5Dwrite(d[2], H5T_NATIVE_UINT8, mem, space, H5P_DEFAULT,
+			     buf) < 0)
+			die("cannot write the file");
+		H5Sclose(mem);
+	}
 	for (start = 0; start < o.size; start += count) {
 		hid_t mem;
 
@@ -89,9 +113,10 @@ static void make_file(void)
 				die("cannot write the file");
 		H5Sclose(mem);
 	}
-	H5Dclose(d[0]);
-	H5Dclose(d[1]);
+	for (int k = 0; k < 3; k++)
+		H5Dclose(d[k]);
 	H5Pclose(dcpl);
+	H5Pclose(dcpl_incr);
 	H5Sclose(space);
 	H5Fclose(f);
 	free(buf);
@@ -109,10 +134,12 @@ static int extents_of(const char *name, struct extent **out)
 	hid_t space = H5Dget_space(d);
 	hsize_t n = 1;
 	struct extent *e;
+	bool chunked = strcmp(name, "contiguous") != 0;
 
 	if (f < 0 || d < 0)
 		die("cannot open the file");
-	if (!strcmp(name, "chunked") && H5Dget_num_chunks(d, space, &n) < 0)
+
+	if (chunked && H5Dget_num_chunks(d, space, &n) < 0)
 		die("H5Dget_num_chunks");
 	e = calloc(n, sizeof(*e));
 	if (!e)
@@ -121,7 +148,7 @@ static int extents_of(const char *name, struct extent **out)
 		hsize_t coord = 0, size = o.size;
 		haddr_t addr = H5Dget_offset(d);
 
-		if (n > 1 || !strcmp(name, "chunked")) {
+		if (chunked) {
 			unsigned mask;
 
 			if (H5Dget_chunk_info(d, space, i, &coord, &mask, &addr,
@@ -248,7 +275,8 @@ static int by_value(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-	static const char *const layouts[] = { "contiguous", "chunked" };
+	static const char *const layouts[] = { "contiguous", "chunked",
+					       "scattered" };
 	static const char *const modes[] = { "raw", "vol", "native" };
 	unsigned char *host, *dev;
 	struct phxfs_vol_stats st;
@@ -287,7 +315,7 @@ int main(int argc, char **argv)
 	if (phxfs_open(0))
 		die("phxfs_open");
 
-	for (int l = 0; l < 2; l++) {
+	for (int l = 0; l < 3; l++) {
 		struct extent *e;
 		int n = extents_of(layouts[l], &e);
 
