@@ -111,7 +111,8 @@ endif()
 set(_phxfs_hdf5_ok FALSE)
 if(NOT PHXFS_WITH_HDF5 STREQUAL "OFF")
   find_package(HDF5 1.14 CONFIG QUIET NAMES hdf5)
-  if(HDF5_FOUND AND HDF5_ENABLE_PARALLEL AND MPI_C_FOUND)
+  # The connector reads collectively through libphxfs_mpi.
+  if(HDF5_FOUND AND HDF5_ENABLE_PARALLEL AND PHXFS_WITH_MPI)
     set(_phxfs_hdf5_ok TRUE)
   endif()
 endif()
@@ -119,7 +120,7 @@ if(_phxfs_hdf5_ok)
   phxfs_component(HDF5 TRUE "HDF5 ${HDF5_VERSION} (parallel) ${HDF5_ROOT}")
 else()
   phxfs_component(HDF5 FALSE
-    "parallel HDF5 >= 1.14 not found (HDF5_ROOT='${HDF5_ROOT}'; scripts/setup-deps.sh builds it)")
+    "parallel HDF5 >= 1.14 and MPI not found (HDF5_ROOT='${HDF5_ROOT}'; scripts/setup-deps.sh builds it)")
 endif()
 
 # liburing (batch and async I/O).

@@ -70,6 +70,7 @@ struct phxfs_vol_stats {
 	uint64_t fallback_writes;
 	uint64_t bounced_reads;		/* of those, into device memory */
 	uint64_t bounced_writes;
+	uint64_t collective_reads;	/* of the direct reads, collective ones */
 };
 
 /*

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * Datasets: reads and writes try the direct path for device buffers (and
- * for host buffers with PHXFS_VOL_FORCE_DIRECT=1), one dataset at a time;
- * the rest goes to the connector beneath as it came.
+ * for host buffers with PHXFS_VOL_FORCE_DIRECT=1), one dataset at a time,
+ * or all ranks together for a collective read; the rest goes to the
+ * connector beneath as it came.
  */
 #include <stdlib.h>
 
 #include "vol_callbacks.h"
+#include "vol_collective.h"
 #include "vol_cuda.h"
 #include "vol_direct.h"
 #include "vol_internal.h"
@@ -94,12 +96,29 @@ static herr_t transfer(bool write, size_t count, void *dset[],
 {
 	struct phxvol_xfer *x = calloc(count ? count : 1, sizeof(*x));
 	herr_t ret = 0;
+	int direct;
+	bool any;
 
 	if (!x) {
 		PHXVOL_ERR("out of memory");
 		return -1;
 	}
-	if (!any_candidate(count, buf, x)) {
+	for (size_t i = 0; i < count; i++) {
+		x[i].dset = dset[i];
+		x[i].mem_type = mem_type[i];
+		x[i].mem_space = mem_space[i];
+		x[i].file_space = file_space[i];
+		x[i].dxpl = dxpl;
+		x[i].buf = buf[i];
+	}
+	any = any_candidate(count, buf, x);
+	/* Collective reads: every rank direct, or every rank as below. */
+	direct = write ? 0 : phxvol_collective_read(x, count);
+	if (direct) {
+		ret = direct < 0 ? -1 : 0;
+		goto done;
+	}
+	if (!any) {
 		for (size_t i = 0; i < count; i++)
 			phxvol_stat_add(write ? PHXVOL_FALLBACK_WRITE :
 						PHXVOL_FALLBACK_READ, 0);
@@ -108,14 +127,6 @@ static herr_t transfer(bool write, size_t count, void *dset[],
 		goto out;
 	}
 	for (size_t i = 0; i < count && ret >= 0; i++) {
-		int direct;
-
-		x[i].dset = dset[i];
-		x[i].mem_type = mem_type[i];
-		x[i].mem_space = mem_space[i];
-		x[i].file_space = file_space[i];
-		x[i].dxpl = dxpl;
-		x[i].buf = buf[i];
 		direct = write ? phxvol_direct_write(&x[i]) :
 				 phxvol_direct_read(&x[i]);
 		if (direct < 0)
@@ -124,6 +135,7 @@ static herr_t transfer(bool write, size_t count, void *dset[],
 			ret = write ? phxvol_bounce_write(&x[i], NULL) :
 				      phxvol_bounce_read(&x[i], NULL);
 	}
+done:
 	/* Done synchronously: the library waits for no request. */
 	if (req)
 		*req = NULL;

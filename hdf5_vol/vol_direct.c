@@ -13,11 +13,8 @@
 #include "vol_layout.h"
 #include "vol_runs.h"
 
-/*
- * Transfers that stay with the library: collective ones (every rank must
- * take part) and those with a data transform (H5Pset_data_transform).
- */
-static bool library_only(hid_t dxpl)
+/* A data transform (H5Pset_data_transform): left to the library. */
+static bool has_transform(hid_t dxpl)
 {
 	ssize_t transform = 0;
 
@@ -27,22 +24,28 @@ static bool library_only(hid_t dxpl)
 	H5E_BEGIN_TRY {
 		transform = H5Pget_data_transform(dxpl, NULL, 0);
 	} H5E_END_TRY
-	if (transform > 0)
-		return true;
+	return transform > 0;
+}
+
+bool phxvol_collective(hid_t dxpl)
+{
 #ifdef H5_HAVE_PARALLEL
 	H5FD_mpio_xfer_t mode = H5FD_MPIO_INDEPENDENT;
 	herr_t got = -1;
 
+	if (dxpl == H5P_DEFAULT)
+		return false;
 	H5E_BEGIN_TRY {
 		got = H5Pget_dxpl_mpio(dxpl, &mode);
 	} H5E_END_TRY
 	return got >= 0 && mode == H5FD_MPIO_COLLECTIVE;
 #else
+	(void)dxpl;
 	return false;
 #endif
 }
 
-static int pick_device(const struct phxvol_xfer *x)
+int phxvol_pick_device(const struct phxvol_xfer *x)
 {
 	if (x->dset->device_id >= 0)
 		return x->dset->device_id;
@@ -61,26 +64,27 @@ static hid_t dataset_space(struct phxvol_obj *d)
 	return args.args.get_space.space_id;
 }
 
-/*
- * The runs of a transfer, if it can go directly: 1 (runs set), 0 no,
- * -1 error.
- */
-static int plan(const struct phxvol_xfer *x, bool write,
-		struct phxvol_layout *l, struct phxvol_run **runs,
-		size_t *nruns)
+int phxvol_plan(const struct phxvol_xfer *x, bool write, unsigned int how,
+		struct phxvol_run **runs, size_t *nruns)
 {
 	struct phxvol_sel sel, msel = { 0 };
+	struct phxvol_layout layout, *l = &layout;
 	enum phxvol_mem_map map;
 	bool remap = false;
 	const char *why = NULL;
 	hid_t fspace;
 	int ret;
 
-	if (library_only(x->dxpl))
+	*runs = NULL;
+	*nruns = 0;
+	if (has_transform(x->dxpl) ||
+	    (phxvol_collective(x->dxpl) && !(how & PHXVOL_PLAN_COLLECTIVE)))
 		return 0;
 	ret = phxvol_layout_query(x->dset, x->mem_type, l, &why);
 	if (ret <= 0)
 		return ret;
+	if (l->chunked && (how & PHXVOL_PLAN_NO_INDEX))
+		return 0;
 	if (!x->dset->file_named)
 		return 0;
 	/* The MPI-IO driver's flush is collective: not from one rank. */
@@ -249,11 +253,10 @@ static int move_batched(int fd, int dev, void *buf,
 
 static int transfer(const struct phxvol_xfer *x, bool write)
 {
-	struct phxvol_layout l;
-	struct phxvol_run *runs = NULL;
-	size_t nruns = 0;
+	struct phxvol_run *runs;
+	size_t nruns;
 	uint64_t bytes = 0;
-	int dev, fd, ret = plan(x, write, &l, &runs, &nruns);
+	int dev, fd, ret = phxvol_plan(x, write, 0, &runs, &nruns);
 
 	if (ret <= 0)
 		return ret;
@@ -262,7 +265,7 @@ static int transfer(const struct phxvol_xfer *x, bool write)
 	 * (gone from its name): HDF5 still can, through its own descriptor.
 	 */
 	ret = 0;
-	dev = pick_device(x);
+	dev = phxvol_pick_device(x);
 	if (phxvol_device_get(dev) < 0)
 		goto out;
 	fd = phxvol_dataset_fd(x->dset, phxfs_mode(dev) == PHXFS_MODE_DIRECT);

@@ -19,6 +19,25 @@ struct phxvol_xfer {
 	void *cuda_ctx;		/* and context */
 };
 
+struct phxvol_run;
+
+/* Collective transfer mode (MPI-IO driver) on @dxpl. */
+bool phxvol_collective(hid_t dxpl);
+
+/* The phxfs device of a transfer: the file's, PHXFS_VOL_DEVICE, the buffer's. */
+int phxvol_pick_device(const struct phxvol_xfer *x);
+
+/* phxvol_plan() @how: collective transfers too; no chunk index lookups. */
+#define PHXVOL_PLAN_COLLECTIVE	1u
+#define PHXVOL_PLAN_NO_INDEX	2u
+
+/*
+ * phxvol_plan() - the runs of a transfer, if it can go directly
+ * Return: 1 with *@runs (free()) and *@nruns; 0 not directly; -1 error.
+ */
+int phxvol_plan(const struct phxvol_xfer *x, bool write, unsigned int how,
+		struct phxvol_run **runs, size_t *nruns);
+
 /* 1 done directly, 0 not eligible (nothing done), -1 error. */
 int phxvol_direct_read(const struct phxvol_xfer *x);
 int phxvol_direct_write(const struct phxvol_xfer *x);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "vol_callbacks.h"
+#include "vol_collective.h"
 #include "vol_internal.h"
 
 #define UNDER(o) (((struct phxvol_obj *)(o))->under)
@@ -159,7 +160,11 @@ herr_t phxvol_file_optional(void *file, H5VL_optional_args_t *args,
 
 herr_t phxvol_file_close(void *file, hid_t dxpl, void **req)
 {
-	herr_t ret = H5VLfile_close(UNDER(file), UVOL(file), dxpl, req);
+	herr_t ret;
+
+	/* Collective, like the close itself with the MPI-IO driver. */
+	phxvol_collective_file_close(UNDER(file));
+	ret = H5VLfile_close(UNDER(file), UVOL(file), dxpl, req);
 
 	if (ret >= 0) {
 		phxvol_wrap_request(req, UVOL(file), DEV(file));

@@ -24,6 +24,7 @@ struct phxvol_obj {
 	bool file_known;	/* datasets: the facts below are set */
 	bool file_rdwr;		/* opened for writing: flush before reading */
 	bool file_mpio;		/* the MPI-IO driver: flushes are collective */
+	bool file_coll_md;	/* and metadata reads collective too */
 	bool file_named;	/* its driver keeps the data in the named file */
 	bool file_sec2;		/* sec2 or direct driver: a POSIX descriptor */
 	bool file_paged;	/* HDF5's page buffer may cache raw data */
@@ -60,6 +61,8 @@ enum phxvol_stat {
 	PHXVOL_DIRECT_READ, PHXVOL_DIRECT_WRITE,
 	PHXVOL_FALLBACK_READ, PHXVOL_FALLBACK_WRITE,
 	PHXVOL_BOUNCED_READ, PHXVOL_BOUNCED_WRITE,
+	PHXVOL_COLLECTIVE_READ,
+	PHXVOL_STAT_COUNT
 };
 void phxvol_stat_add(enum phxvol_stat which, uint64_t bytes);
 void phxvol_stats_print(void);

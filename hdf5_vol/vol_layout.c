@@ -211,7 +211,7 @@ haddr_t phxvol_chunk_addr(void *layout, const hsize_t *coords)
 }
 
 /* The file object beneath @dset (owned by the library: not closed). */
-static void *under_file(struct phxvol_obj *dset)
+void *phxvol_under_file(struct phxvol_obj *dset)
 {
 	H5VL_object_get_args_t args = { .op_type = H5VL_OBJECT_GET_FILE };
 	H5VL_loc_params_t loc = { .type = H5VL_OBJECT_BY_SELF,
@@ -225,6 +225,17 @@ static void *under_file(struct phxvol_obj *dset)
 	return file;
 }
 
+hid_t phxvol_file_fapl(struct phxvol_obj *dset)
+{
+	H5VL_file_get_args_t args = { .op_type = H5VL_FILE_GET_FAPL };
+	void *file = phxvol_under_file(dset);
+
+	if (!file || H5VLfile_get(file, dset->under_vol_id, &args,
+				  H5P_DATASET_XFER_DEFAULT, NULL) < 0)
+		return H5I_INVALID_HID;
+	return args.args.get_fapl.fapl_id;
+}
+
 int phxvol_file_facts(struct phxvol_obj *dset)
 {
 	H5VL_file_get_args_t args;
@@ -235,7 +246,7 @@ int phxvol_file_facts(struct phxvol_obj *dset)
 
 	if (dset->file_known)
 		return 0;
-	file = under_file(dset);
+	file = phxvol_under_file(dset);
 	if (!file)
 		return -1;
 	args = (H5VL_file_get_args_t){ .op_type = H5VL_FILE_GET_INTENT };
@@ -243,14 +254,18 @@ int phxvol_file_facts(struct phxvol_obj *dset)
 	if (H5VLfile_get(file, dset->under_vol_id, &args,
 			 H5P_DATASET_XFER_DEFAULT, NULL) < 0)
 		return -1;
-	args = (H5VL_file_get_args_t){ .op_type = H5VL_FILE_GET_FAPL };
-	if (H5VLfile_get(file, dset->under_vol_id, &args,
-			 H5P_DATASET_XFER_DEFAULT, NULL) < 0)
+	fapl = phxvol_file_fapl(dset);
+	if (fapl < 0)
 		return -1;
-	fapl = args.args.get_fapl.fapl_id;
 	driver = H5Pget_driver(fapl);
 #ifdef H5_HAVE_PARALLEL
 	dset->file_mpio = driver == H5FD_MPIO;
+	if (dset->file_mpio) {
+		bool coll_md = true;	/* unknown: as if set */
+
+		H5Pget_all_coll_metadata_ops(fapl, &coll_md);
+		dset->file_coll_md = coll_md;
+	}
 #endif
 	/*
 	 * Only drivers that keep the data, at its addresses, in the file
@@ -270,7 +285,7 @@ int phxvol_file_facts(struct phxvol_obj *dset)
 int phxvol_file_flush(struct phxvol_obj *dset, hid_t dxpl)
 {
 	H5VL_file_specific_args_t args = { .op_type = H5VL_FILE_FLUSH };
-	void *file = under_file(dset);
+	void *file = phxvol_under_file(dset);
 
 	if (!file)
 		return -1;
@@ -290,7 +305,7 @@ static bool same_file_as_hdf5(struct phxvol_obj *dset, int fd)
 	H5VL_native_file_optional_args_t nargs;
 	H5VL_optional_args_t args = { .op_type = H5VL_NATIVE_FILE_GET_VFD_HANDLE,
 				      .args = &nargs };
-	void *file = under_file(dset), *handle = NULL;
+	void *file = phxvol_under_file(dset), *handle = NULL;
 	struct stat a, b;
 
 	if (!dset->file_sec2)
@@ -310,10 +325,35 @@ static bool same_file_as_hdf5(struct phxvol_obj *dset, int fd)
 	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-int phxvol_dataset_fd(struct phxvol_obj *dset, bool odirect)
+char *phxvol_file_name(struct phxvol_obj *dset)
 {
 	H5VL_file_get_args_t args = { .op_type = H5VL_FILE_GET_NAME };
 	size_t len = 0;
+	char *name;
+
+	/* The name, as the file was opened: first its length. */
+	args.args.get_name.type = H5I_DATASET;
+	args.args.get_name.buf_size = 0;
+	args.args.get_name.buf = NULL;
+	args.args.get_name.file_name_len = &len;
+	if (H5VLfile_get(dset->under, dset->under_vol_id, &args,
+			 H5P_DATASET_XFER_DEFAULT, NULL) < 0)
+		return NULL;
+	name = malloc(len + 1);
+	if (!name)
+		return NULL;
+	args.args.get_name.buf_size = len + 1;
+	args.args.get_name.buf = name;
+	if (H5VLfile_get(dset->under, dset->under_vol_id, &args,
+			 H5P_DATASET_XFER_DEFAULT, NULL) < 0) {
+		free(name);
+		return NULL;
+	}
+	return name;
+}
+
+int phxvol_dataset_fd(struct phxvol_obj *dset, bool odirect)
+{
 	char *name;
 	int flags;
 
@@ -322,24 +362,9 @@ int phxvol_dataset_fd(struct phxvol_obj *dset, bool odirect)
 	if (dset->fd_failed)
 		return -1;
 	dset->fd_failed = true;		/* until it works */
-	/* The name, as the file was opened: first its length. */
-	args.args.get_name.type = H5I_DATASET;
-	args.args.get_name.buf_size = 0;
-	args.args.get_name.buf = NULL;
-	args.args.get_name.file_name_len = &len;
-	if (H5VLfile_get(dset->under, dset->under_vol_id, &args,
-			 H5P_DATASET_XFER_DEFAULT, NULL) < 0)
-		return -1;
-	name = malloc(len + 1);
+	name = phxvol_file_name(dset);
 	if (!name)
 		return -1;
-	args.args.get_name.buf_size = len + 1;
-	args.args.get_name.buf = name;
-	if (H5VLfile_get(dset->under, dset->under_vol_id, &args,
-			 H5P_DATASET_XFER_DEFAULT, NULL) < 0) {
-		free(name);
-		return -1;
-	}
 	/*
 	 * Writes need the descriptor open for reading too (phxfs_write).
 	 * O_DIRECT where the module maps device memory, so that the storage

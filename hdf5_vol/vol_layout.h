@@ -39,6 +39,15 @@ int phxvol_file_facts(struct phxvol_obj *dset);
  */
 int phxvol_dataset_fd(struct phxvol_obj *dset, bool odirect);
 
+/* The name HDF5 opened @dset's file by (free()), or NULL. */
+char *phxvol_file_name(struct phxvol_obj *dset);
+
+/* A copy of the access property list of @dset's file (H5Pclose()). */
+hid_t phxvol_file_fapl(struct phxvol_obj *dset);
+
+/* The file object beneath @dset (owned by the library), or NULL. */
+void *phxvol_under_file(struct phxvol_obj *dset);
+
 /* Flushes the file beneath (it may be caching raw data); 0 or -1. */
 int phxvol_file_flush(struct phxvol_obj *dset, hid_t dxpl);
 

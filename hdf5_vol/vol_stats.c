@@ -5,7 +5,7 @@
 
 #include "vol_internal.h"
 
-static _Atomic uint64_t count[6], bytes[6];
+static _Atomic uint64_t count[PHXVOL_STAT_COUNT], bytes[PHXVOL_STAT_COUNT];
 
 void phxvol_stat_add(enum phxvol_stat which, uint64_t n)
 {
@@ -23,6 +23,7 @@ void phxfs_vol_get_stats(struct phxfs_vol_stats *s)
 	s->fallback_writes = count[PHXVOL_FALLBACK_WRITE];
 	s->bounced_reads = count[PHXVOL_BOUNCED_READ];
 	s->bounced_writes = count[PHXVOL_BOUNCED_WRITE];
+	s->collective_reads = count[PHXVOL_COLLECTIVE_READ];
 }
 
 void phxvol_stats_print(void)
@@ -31,7 +32,7 @@ void phxvol_stats_print(void)
 
 	phxfs_vol_get_stats(&s);
 	fprintf(stderr,
-		"phxfs_vol: direct_reads=%llu direct_read_bytes=%llu direct_writes=%llu direct_write_bytes=%llu fallback_reads=%llu fallback_writes=%llu bounced_reads=%llu bounced_writes=%llu\n",
+		"phxfs_vol: direct_reads=%llu direct_read_bytes=%llu direct_writes=%llu direct_write_bytes=%llu fallback_reads=%llu fallback_writes=%llu bounced_reads=%llu bounced_writes=%llu collective_reads=%llu\n",
 		(unsigned long long)s.direct_reads,
 		(unsigned long long)s.direct_read_bytes,
 		(unsigned long long)s.direct_writes,
@@ -39,5 +40,6 @@ void phxvol_stats_print(void)
 		(unsigned long long)s.fallback_reads,
 		(unsigned long long)s.fallback_writes,
 		(unsigned long long)s.bounced_reads,
-		(unsigned long long)s.bounced_writes);
+		(unsigned long long)s.bounced_writes,
+		(unsigned long long)s.collective_reads);
 }

@@ -3,9 +3,11 @@
  * Parallel HDF5 through the connector (loaded through the environment):
  * the ranks write their blocks of rows collectively with the MPI-IO
  * driver, then reopen the file read-only and read their own blocks, once
- * independently (the connector's direct path, per rank) and once
- * collectively (the library's), contiguous and chunked, and check every
- * value. Plain HDF5 and MPI calls only.
+ * independently (the connector's direct path, per rank), once
+ * collectively (all ranks direct, through libphxfs_mpi) and once
+ * collectively with rank 0 asking for a type conversion (so that no rank
+ * may go direct: all must take the library's path, or hang), contiguous
+ * and chunked, and check every value. Plain HDF5 and MPI calls only.
  *
  *	mpirun -n N hdf5_vol_mpi_read DIR
  */
@@ -33,7 +35,8 @@ static hid_t fapl_mpio(void)
 	return fapl;
 }
 
-static void check_read(hid_t d, int rank, H5FD_mpio_xfer_t mode, const char *what)
+static void check_read(hid_t d, int rank, H5FD_mpio_xfer_t mode, hid_t type,
+		       const char *what)
 {
 	hsize_t start[2] = { (hsize_t)rank * ROWS, 0 }, count[2] = { ROWS, COLS };
 	hid_t fs = H5Dget_space(d), ms = H5Screate_simple(2, count, NULL);
@@ -42,7 +45,8 @@ static void check_read(hid_t d, int rank, H5FD_mpio_xfer_t mode, const char *wha
 
 	H5Pset_dxpl_mpio(dxpl, mode);
 	H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
-	if (H5Dread(d, H5T_NATIVE_INT, ms, fs, dxpl, buf) < 0) {
+	/* The values are positive: as unsigned int, the same bytes. */
+	if (H5Dread(d, type, ms, fs, dxpl, buf) < 0) {
 		printf("FAIL rank %d: %s: H5Dread\n", rank, what);
 		failures++;
 	} else {
@@ -65,7 +69,7 @@ int main(int argc, char **argv)
 	int rank, size, total;
 	char path[1100];
 	hsize_t dims[2], chunk[2] = { 16, 32 }, start[2], count[2] = { ROWS, COLS };
-	hid_t fapl, f, s, ms, dcpl, dc, dk, dxpl;
+	hid_t fapl, f, s, ms, dcpl, dc, dk, dxpl, mixed;
 	int *data;
 
 	MPI_Init(&argc, &argv);
@@ -104,7 +108,8 @@ int main(int argc, char **argv)
 		failures++;
 	}
 	/* While open for writing: the library's path (its flush is collective). */
-	check_read(dc, rank, H5FD_MPIO_INDEPENDENT, "contiguous, open for writing");
+	check_read(dc, rank, H5FD_MPIO_INDEPENDENT, H5T_NATIVE_INT,
+		   "contiguous, open for writing");
 	H5Pclose(dxpl);
 	H5Pclose(dcpl);
 	H5Sclose(ms);
@@ -116,10 +121,19 @@ int main(int argc, char **argv)
 	f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
 	dc = H5Dopen2(f, "contiguous", H5P_DEFAULT);
 	dk = H5Dopen2(f, "chunked", H5P_DEFAULT);
-	check_read(dc, rank, H5FD_MPIO_INDEPENDENT, "contiguous, independent");
-	check_read(dk, rank, H5FD_MPIO_INDEPENDENT, "chunked, independent");
-	check_read(dc, rank, H5FD_MPIO_COLLECTIVE, "contiguous, collective");
-	check_read(dk, rank, H5FD_MPIO_COLLECTIVE, "chunked, collective");
+	mixed = rank ? H5T_NATIVE_INT : H5T_NATIVE_UINT;
+	check_read(dc, rank, H5FD_MPIO_INDEPENDENT, H5T_NATIVE_INT,
+		   "contiguous, independent");
+	check_read(dk, rank, H5FD_MPIO_INDEPENDENT, H5T_NATIVE_INT,
+		   "chunked, independent");
+	check_read(dc, rank, H5FD_MPIO_COLLECTIVE, H5T_NATIVE_INT,
+		   "contiguous, collective");
+	check_read(dk, rank, H5FD_MPIO_COLLECTIVE, H5T_NATIVE_INT,
+		   "chunked, collective");
+	check_read(dc, rank, H5FD_MPIO_COLLECTIVE, mixed,
+		   "contiguous, collective, rank 0 converting");
+	check_read(dk, rank, H5FD_MPIO_COLLECTIVE, mixed,
+		   "chunked, collective, rank 0 converting");
 	H5Dclose(dc);
 	H5Dclose(dk);
 	H5Fclose(f);

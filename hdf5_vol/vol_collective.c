@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Collective reads with the MPI-IO driver (vol_collective.h). A file
+ * keeps, from its first collective read on, a duplicate of its
+ * communicator, and from its first direct one a libphxfs_mpi context and
+ * file: every rank creates and frees them in the same collective calls
+ * (H5Dread, H5Fclose), which is what makes them collective-safe.
+ */
+#include "vol_collective.h"
+
+#ifdef H5_HAVE_PARALLEL
+#include <errno.h>
+#include <mpi.h>
+#include <phxfs/phxfs.h>
+#include <phxfs/phxfs_mpi.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vol_layout.h"
+#include "vol_runs.h"
+
+struct coll_file {
+	void *under;		/* the file beneath: the key */
+	MPI_Comm comm;		/* a duplicate of the file's communicator */
+	phxfs_mpi_t *ctx;	/* opened at the first direct read */
+	phxfs_mpi_file_t *file;
+	int device;
+	bool broken;		/* opening failed (on every rank): never again */
+	struct coll_file *next;
+};
+
+static pthread_mutex_t files_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct coll_file *files;
+
+static struct coll_file *unlink_file(void *under)
+{
+	struct coll_file **p, *cf = NULL;
+
+	pthread_mutex_lock(&files_lock);
+	for (p = &files; *p; p = &(*p)->next) {
+		if ((*p)->under == under) {
+			cf = *p;
+			*p = cf->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&files_lock);
+	return cf;
+}
+
+/*
+ * The state of @dset's file, made at its first collective read (every
+ * rank is in that read: duplicating the communicator is collective).
+ */
+static struct coll_file *file_state(struct phxvol_obj *dset)
+{
+	void *under = phxvol_under_file(dset);
+	struct coll_file *cf;
+	MPI_Info info = MPI_INFO_NULL;
+	hid_t fapl;
+
+	if (!under)
+		return NULL;
+	pthread_mutex_lock(&files_lock);
+	for (cf = files; cf && cf->under != under; cf = cf->next)
+		;
+	pthread_mutex_unlock(&files_lock);
+	if (cf)
+		return cf;
+	cf = calloc(1, sizeof(*cf));
+	fapl = phxvol_file_fapl(dset);
+	if (!cf || fapl < 0 ||
+	    H5Pget_fapl_mpio(fapl, &cf->comm, &info) < 0) {
+		if (fapl >= 0)
+			H5Pclose(fapl);
+		free(cf);
+		return NULL;
+	}
+	H5Pclose(fapl);
+	if (info != MPI_INFO_NULL)
+		MPI_Info_free(&info);
+	cf->under = under;
+	cf->device = -1;
+	pthread_mutex_lock(&files_lock);
+	cf->next = files;
+	files = cf;
+	pthread_mutex_unlock(&files_lock);
+	return cf;
+}
+
+/*
+ * Open libphxfs_mpi on the file's ranks (collective): this rank's device,
+ * O_DIRECT only where the module serves it (through the page cache, as the
+ * independent path, otherwise).
+ */
+static int open_mpi(struct coll_file *cf, int device, const char *path)
+{
+	char dev[16];
+	MPI_Info info;
+	int ret;
+
+	snprintf(dev, sizeof(dev), "%d", device);
+	MPI_Info_create(&info);
+	MPI_Info_set(info, "phxfs_device", dev);
+	MPI_Info_set(info, "phxfs_o_direct",
+		     phxfs_mode(device) == PHXFS_MODE_DIRECT ? "automatic" :
+							       "disable");
+	ret = phxfs_mpi_init(cf->comm, info, &cf->ctx);
+	if (!ret) {
+		ret = phxfs_mpi_file_open(cf->ctx, path, MPI_MODE_RDONLY, info,
+					  &cf->file);
+		if (ret) {
+			phxfs_mpi_finalize(cf->ctx);
+			cf->ctx = NULL;
+		}
+	}
+	MPI_Info_free(&info);
+	if (!ret)
+		cf->device = device;
+	return ret;
+}
+
+/*
+ * Whether this rank can read its part directly: one dataset, a buffer the
+ * direct path takes, the device the file's context uses, runs planned
+ * (without chunk index lookups when metadata reads are collective: the
+ * ranks would make different ones). The runs, and the path if the context
+ * is still to be opened, come back.
+ */
+static bool can_read(const struct phxvol_xfer *x, size_t count,
+		     const struct coll_file *cf, struct phxvol_run **runs,
+		     size_t *nruns, char **path)
+{
+	int device;
+
+	if (count != 1 || cf->broken ||
+	    !(x->on_device || phxvol_env.force_direct))
+		return false;
+	device = phxvol_pick_device(x);
+	if ((cf->ctx && device != cf->device) ||
+	    phxvol_device_get(device) < 0)
+		return false;
+	if (phxvol_plan(x, false, PHXVOL_PLAN_COLLECTIVE |
+			(x->dset->file_coll_md ? PHXVOL_PLAN_NO_INDEX : 0),
+			runs, nruns) != 1)
+		return false;
+	if (!cf->ctx) {
+		*path = phxvol_file_name(x->dset);
+		if (!*path) {
+			free(*runs);
+			*runs = NULL;
+			return false;
+		}
+	}
+	return true;
+}
+
+static int read_runs(struct coll_file *cf, const struct phxvol_xfer *x,
+		     const struct phxvol_run *runs, size_t nruns)
+{
+	struct phxfs_mpi_extent *ext = calloc(nruns ? nruns : 1, sizeof(*ext));
+	size_t bytes = 0, want = 0;
+	bool oom = !ext;
+	int ret;
+
+	/* Every rank reaches the collective call, this one with nothing. */
+	if (oom)
+		nruns = 0;
+	for (size_t i = 0; i < nruns; i++) {
+		ext[i] = (struct phxfs_mpi_extent){
+			.file_offset = (off_t)runs[i].file_off,
+			.buf_offset = runs[i].mem_off,
+			.len = runs[i].len,
+		};
+		want += runs[i].len;
+	}
+	ret = phxfs_mpi_readv_at_all(cf->file, x->buf, ext, nruns, &bytes);
+	free(ext);
+	if (oom) {
+		PHXVOL_ERR("out of memory for a collective read");
+		return -1;
+	}
+	if (ret) {
+		PHXVOL_ERR("phxfs_mpi_readv_at_all: %s", strerror(errno));
+		return -1;
+	}
+	if (bytes != want) {
+		PHXVOL_ERR("collective read of %zu bytes: %zu before the end of the file",
+			   want, bytes);
+		return -1;
+	}
+	phxvol_stat_add(PHXVOL_DIRECT_READ, want);
+	phxvol_stat_add(PHXVOL_COLLECTIVE_READ, want);
+	return 1;
+}
+
+int phxvol_collective_read(const struct phxvol_xfer *x, size_t count)
+{
+	struct phxvol_run *runs = NULL;
+	struct coll_file *cf;
+	size_t nruns = 0;
+	char *path = NULL;
+	int ok, ret = 0;
+
+	/*
+	 * Every rank of a collective read sees the same transfer mode and
+	 * file: these tests agree without a word.
+	 */
+	if (!count || !phxvol_collective(x[0].dxpl) ||
+	    phxvol_file_facts(x[0].dset) < 0 || !x[0].dset->file_mpio ||
+	    x[0].dset->file_rdwr)
+		return 0;
+	cf = file_state(x[0].dset);
+	if (!cf) {
+		PHXVOL_ERR("cannot keep the file's communicator");
+		return -1;
+	}
+	ok = can_read(x, count, cf, &runs, &nruns, &path);
+	MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, cf->comm);
+	if (ok && !cf->ctx && open_mpi(cf, phxvol_pick_device(x), path)) {
+		cf->broken = true;	/* on every rank: the calls agree */
+		ok = 0;
+	}
+	if (ok)
+		ret = read_runs(cf, x, runs, nruns);
+	free(path);
+	free(runs);
+	return ret;
+}
+
+void phxvol_collective_file_close(void *under_file)
+{
+	struct coll_file *cf = unlink_file(under_file);
+	int finalized = 1;
+
+	if (!cf)
+		return;
+	/* After MPI_Finalize nothing can be freed collectively: left. */
+	MPI_Finalized(&finalized);
+	if (!finalized) {
+		if (cf->file)
+			phxfs_mpi_file_close(cf->file);
+		if (cf->ctx)
+			phxfs_mpi_finalize(cf->ctx);
+		MPI_Comm_free(&cf->comm);
+	}
+	free(cf);
+}
+
+#else /* !H5_HAVE_PARALLEL */
+
+int phxvol_collective_read(const struct phxvol_xfer *x, size_t count)
+{
+	(void)x;
+	(void)count;
+	return 0;
+}
+
+void phxvol_collective_file_close(void *under_file)
+{
+	(void)under_file;
+}
+
+#endif
