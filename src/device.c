@@ -298,6 +298,23 @@ int phxfs_deregmem(int device_id, const void *addr, size_t len)
 	return 0;
 }
 
+int phxfs_registered(int device_id, const void *addr, size_t len)
+{
+	struct phxfs_device *dev;
+	bool found;
+
+	if (!addr || !len || len - 1 > UINTPTR_MAX - (uintptr_t)addr) {
+		errno = EINVAL;
+		return -1;
+	}
+	dev = lock_open_device(device_id);
+	if (!dev)
+		return -1;
+	found = phxfs_regmap_find(&dev->regs, (uintptr_t)addr, len) != NULL;
+	pthread_mutex_unlock(&dev->lock);
+	return found;
+}
+
 int phxfs_mode(int device_id)
 {
 	struct phxfs_device *dev = lock_open_device(device_id);

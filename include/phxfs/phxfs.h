@@ -130,6 +130,21 @@ PHXFS_EXPORT int phxfs_regmem(int device_id, const void *addr, size_t len,
 PHXFS_EXPORT int phxfs_deregmem(int device_id, const void *addr, size_t len);
 
 /**
+ * phxfs_registered() - whether device memory is registered
+ * @device_id: an open device
+ * @addr, @len: a range, @len > 0
+ *
+ * For code handed a buffer it did not register (an I/O library, an HDF5
+ * connector) that wants to know whether phxfs_read() moves it straight.
+ *
+ * Return: 1 if [@addr, @addr + @len) lies inside one registration of
+ * @device_id, 0 if not (compat mode registers nothing); -1 with ENODEV
+ * (device not open) or EINVAL (NULL @addr, @len 0, range wraps).
+ */
+PHXFS_EXPORT int phxfs_registered(int device_id, const void *addr,
+				  size_t len);
+
+/**
  * phxfs_mode() - how an open device moves data
  *
  * Return: PHXFS_MODE_DIRECT or PHXFS_MODE_COMPAT; -1 with ENODEV if the

@@ -48,9 +48,15 @@ static void compat_device(int id)
 	CHECK(!target, "regmem wrote target_addr on failure");
 	CHECK_ERR(phxfs_deregmem(id, buf, sizeof(buf)), ENOENT);
 	CHECK_ERR(phxfs_regmem(id, NULL, sizeof(buf), &target), EINVAL);
+	/* Compat mode registers nothing. */
+	CHECK(phxfs_registered(id, buf, sizeof(buf)) == 0, "registered(%d)", id);
+	CHECK_ERR(phxfs_registered(id, NULL, 1), EINVAL);
+	CHECK_ERR(phxfs_registered(id, buf, 0), EINVAL);
+	CHECK_ERR(phxfs_registered(id, (void *)-4096L, 8192), EINVAL);
 	CHECK(phxfs_close(id) == 0 && phxfs_close(id) == 0, "close(%d)", id);
 	CHECK_ERR(phxfs_close(id), ENODEV);
 	CHECK_ERR(phxfs_mode(id), ENODEV);
+	CHECK_ERR(phxfs_registered(id, buf, sizeof(buf)), ENODEV);
 }
 
 /* The checks of one PHXFS_COMPAT value; runs in a child. */
@@ -106,6 +112,6 @@ int main(void)
 	in_child("off", 0);
 	if (failures)
 		return 1;
-	printf("compat open: auto and on open in compat mode, regmem EOPNOTSUPP; off ENODEV\n");
+	printf("compat open: auto and on open in compat mode, regmem EOPNOTSUPP, nothing registered; off ENODEV\n");
 	return 0;
 }

@@ -25,6 +25,7 @@
  *    through a bounce copied by the CPU, buffered I/O goes straight; the
  *    bytes are right and the module maps nothing; the old target address
  *    is unmapped (EFAULT);
+ *  - phxfs_registered() knows the registration, and nothing past it;
  *  - the module's counters return to 0.
  * Every transfer is compared in the guest with plain O_DIRECT preads into
  * host memory; raw-drive transfers whose bytes stay in place also print
@@ -592,6 +593,8 @@ static void test_deregistered(const struct kind *kinds, void *target)
 
 	check_read(&kinds[0], BAR_SCRATCH, 4 * KIB, DISK_READ);
 	PHXTEST_OK(phxfs_deregmem(0, bar, REG_LEN));
+	if (phxfs_registered(0, bar, 1) != 0)
+		vmtest_fail("phxfs_registered: the BAR still registered");
 	/* First: no allocation may take the target's addresses. */
 	PHXTEST_EXPECT_ERR(phxfs_read(kinds[0].fd, 0, target, 0, 4096,
 				      (off_t)DISK_READ), EFAULT);
@@ -643,6 +646,11 @@ int main(int argc, char **argv)
 		vmtest_fail("phxfs_mode: %d, expected direct", phxfs_mode(0));
 	PHXTEST_OK(phxfs_regmem(0, bar, REG_LEN, &target));
 	expect_counters(1, REG_LEN, "after phxfs_regmem");
+	if (phxfs_registered(0, bar, REG_LEN) != 1 ||
+	    phxfs_registered(0, bar + REG_LEN - 1, 1) != 1 ||
+	    phxfs_registered(0, bar + 4096, REG_LEN) != 0 ||
+	    phxfs_registered(0, bar + REG_LEN, 1) != 0)
+		vmtest_fail("phxfs_registered: wrong about the registration");
 	vmtest_note("set up in %.1f s", (t = now()) - t0);
 
 	test_reads(kinds);
