@@ -135,8 +135,7 @@ static bool can_read(const struct phxvol_xfer *x, size_t count,
 {
 	int device;
 
-	if (count != 1 || cf->broken ||
-	    !(x->on_device || phxvol_env.force_direct))
+	if (count != 1 || cf->broken || !x->candidate)
 		return false;
 	device = phxvol_pick_device(x);
 	if ((cf->ctx && device != cf->device) ||

@@ -5,6 +5,7 @@
  * or all ranks together for a collective read; the rest goes to the
  * connector beneath as it came.
  */
+#include <phxfs/phxfs.h>
 #include <stdlib.h>
 
 #include "vol_callbacks.h"
@@ -43,16 +44,23 @@ void *phxvol_dataset_open(void *obj, const H5VL_loc_params_t *loc,
 	return phxvol_obj_new(under, UVOL(obj), DEV(obj));
 }
 
-/* Whether any buffer may take the direct path; fills where each lives. */
-static bool any_candidate(size_t count, void *const buf[],
-			  struct phxvol_xfer *x)
+/*
+ * Whether any buffer may take the direct path: CUDA device memory, memory
+ * registered with phxfs (device memory of any kind the module serves), or
+ * any with PHXFS_VOL_FORCE_DIRECT=1. Fills where each lives.
+ */
+static bool any_candidate(size_t count, struct phxvol_xfer *x)
 {
 	bool any = false;
 
 	for (size_t i = 0; i < count; i++) {
-		x[i].on_device = phxvol_cuda_is_device(buf[i], &x[i].cuda_device,
+		x[i].on_device = phxvol_cuda_is_device(x[i].buf,
+						       &x[i].cuda_device,
 						       &x[i].cuda_ctx);
-		any |= x[i].on_device || phxvol_env.force_direct;
+		x[i].candidate = x[i].on_device || phxvol_env.force_direct ||
+				 phxfs_registered(phxvol_pick_device(&x[i]),
+						  x[i].buf, 1) == 1;
+		any |= x[i].candidate;
 	}
 	return any;
 }
@@ -111,7 +119,7 @@ static herr_t transfer(bool write, size_t count, void *dset[],
 		x[i].dxpl = dxpl;
 		x[i].buf = buf[i];
 	}
-	any = any_candidate(count, buf, x);
+	any = any_candidate(count, x);
 	/* Collective reads: every rank direct, or every rank as below. */
 	direct = write ? 0 : phxvol_collective_read(x, count);
 	if (direct) {
@@ -127,7 +135,8 @@ static herr_t transfer(bool write, size_t count, void *dset[],
 		goto out;
 	}
 	for (size_t i = 0; i < count && ret >= 0; i++) {
-		direct = write ? phxvol_direct_write(&x[i]) :
+		direct = !x[i].candidate ? 0 :
+			 write ? phxvol_direct_write(&x[i]) :
 				 phxvol_direct_read(&x[i]);
 		if (direct < 0)
 			ret = -1;

@@ -15,6 +15,7 @@ struct phxvol_xfer {
 	hid_t mem_type, mem_space, file_space, dxpl;
 	void *buf;
 	bool on_device;		/* @buf is CUDA device memory */
+	bool candidate;		/* for the direct path (vol_dataset.c) */
 	int cuda_device;	/* its device */
 	void *cuda_ctx;		/* and context */
 };
