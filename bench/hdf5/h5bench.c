@@ -11,10 +11,12 @@
  *   vol     H5Dread through the phxfs connector straight into the buffer;
  *   native  H5Dread into host memory, then cudaMemcpy.
  * Usage: phxfs-h5-bench FILE [--size N] [--chunk N] [--reps N] [--cold]
- *        [--mem cuda|host] [--reuse]
+ *        [--mem cuda|host] [--reuse] [--mpi]
  * Timed: the read alone (phxfs_read or the batch; H5Dread, plus the copy
  * for native), with the file and the dataset already open.
  * One JSON line per (layout, mode) on stdout; exit 1 on a wrong byte.
+ * With --mpi, under mpiexec, the ranks read their slices collectively
+ * (h5bench_mpi.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,19 +30,22 @@
 
 #include <cuda_runtime_api.h>
 #include <hdf5.h>
+#include <mpi.h>
 #include <phxfs/phxfs.h>
 
+#include "h5bench.h"
 #include "phxfs_vol.h"
 #include "../../tools/common/size.h"
 
 #define SLAB (64u << 20)	/* the file is written this much at a time */
 
-static struct {
-	const char *file;
-	uint64_t size, chunk;
-	unsigned int reps;
-	bool cold, host, reuse;
-} o = { .size = 1ull << 30, .chunk = 4u << 20, .reps = 3 };
+#define MAX_REPS 64
+
+struct h5bench_opts o = { .size = 1ull << 30, .chunk = 4u << 20, .reps = 3,
+			  .ranks = 1 };
+
+static const char *const layouts[] = { "contiguous", "chunked", "scattered" };
+static const char *const modes[] = { "raw", "vol", "native" };
 
 static unsigned char pattern(uint64_t i)
 {
@@ -55,10 +60,36 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-static void die(const char *what)
+_Noreturn void die(const char *what)
 {
-	fprintf(stderr, "phxfs-h5-bench: %s\n", what);
+	int up = 0;
+
+	if (o.mpi)
+		MPI_Initialized(&up);
+	if (!up) {
+		fprintf(stderr, "phxfs-h5-bench: %s\n", what);
+		exit(1);
+	}
+	fprintf(stderr, "phxfs-h5-bench: rank %d: %s\n", o.rank, what);
+	MPI_Abort(MPI_COMM_WORLD, 1);
 	exit(1);
+}
+
+double clock_start(void)
+{
+	if (o.mpi)
+		MPI_Barrier(MPI_COMM_WORLD);
+	return now();
+}
+
+double clock_stop(double t0)
+{
+	double t = now() - t0;
+
+	if (o.mpi)
+		MPI_Allreduce(MPI_IN_PLACE, &t, 1, MPI_DOUBLE, MPI_MAX,
+			      MPI_COMM_WORLD);
+	return t;
 }
 
 static void make_file(void)
@@ -122,10 +153,13 @@ static void make_file(void)
 	free(buf);
 }
 
-/* Where the file holds the dataset: one extent, or one per chunk. */
-struct extent {
-	uint64_t file_off, mem_off, len;
-};
+void make_file_unless_reused(void)
+{
+	if (!o.rank && (!o.reuse || access(o.file, R_OK)))
+		make_file();
+	if (o.mpi)	/* the others wait for rank 0's file */
+		MPI_Barrier(MPI_COMM_WORLD);
+}
 
 static int extents_of(const char *name, struct extent **out)
 {
@@ -182,10 +216,16 @@ static void to_device(void *dev, const void *host, size_t len)
 		die("cudaMemcpy");
 }
 
-/* The seconds of the read itself; opening and set-up are not counted. */
-static double raw(void *dev, const struct extent *e, int n)
+static void poison(const struct job *j)
 {
-	int fd = open(o.file, O_RDONLY);
+	to_device(j->dev, memset(j->host, 0xEE, j->len), j->len);
+}
+
+/* Without --mpi: the seconds of the read itself, set-up not counted. */
+static double raw(const struct job *j)
+{
+	const struct extent *e = j->e;
+	int fd = open(o.file, O_RDONLY), n = j->n;
 	phxfs_batch_t *b = phxfs_batch_create(32);
 	struct phxfs_io_req *r = calloc((size_t)n, sizeof(*r));
 	struct phxfs_io_event ev[64];
@@ -196,14 +236,14 @@ static double raw(void *dev, const struct extent *e, int n)
 		die("raw: set-up");
 	t0 = now();
 	if (n == 1) {
-		if (phxfs_read(fd, 0, dev, e->mem_off, e->len,
+		if (phxfs_read(fd, 0, j->dev, e->mem_off, e->len,
 			       (off_t)e->file_off) != (ssize_t)e->len)
 			die("raw: phxfs_read");
 	} else {
 		for (int i = 0; i < n; i++)
 			r[i] = (struct phxfs_io_req){
 				.opcode = PHXFS_OP_READ, .fd = fd,
-				.buf = dev, .buf_offset = e[i].mem_off,
+				.buf = j->dev, .buf_offset = e[i].mem_off,
 				.size = e[i].len,
 				.file_offset = (off_t)e[i].file_off,
 			};
@@ -225,45 +265,87 @@ static double raw(void *dev, const struct extent *e, int n)
 	return t0;
 }
 
-/* The seconds of H5Dread (and the copy), the file and dataset open. */
-static double h5read(void *dev, const char *name, bool through_vol,
-		     unsigned char *host)
+/* How the file is opened: with the MPI-IO driver for --mpi. */
+static hid_t file_access(const struct job *j, bool through_vol)
 {
-	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), f, d;
+	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+
+	if (fapl < 0 ||
+	    (o.mpi && H5Pset_fapl_mpio(fapl, MPI_COMM_WORLD, MPI_INFO_NULL) < 0))
+		die("cannot make a file access list");
+	/* The connector goes over the native one, which keeps the driver. */
+	if (through_vol && phxfs_vol_set_fapl(fapl, j->device) < 0)
+		die("phxfs_vol_set_fapl");
+	return fapl;
+}
+
+/* The slice in memory and in the file (sp), the transfer (collective). */
+static hid_t select_slice(const struct job *j, hid_t d, hid_t sp[2])
+{
+	hsize_t start = j->lo, count = j->len;
+	hid_t dxpl;
+
+	sp[0] = sp[1] = H5S_ALL;
+	if (!o.mpi)
+		return H5P_DEFAULT;
+	sp[0] = H5Screate_simple(1, &count, NULL);
+	sp[1] = H5Dget_space(d);
+	dxpl = H5Pcreate(H5P_DATASET_XFER);
+	if (sp[0] < 0 || sp[1] < 0 || dxpl < 0 ||
+	    H5Sselect_hyperslab(sp[1], H5S_SELECT_SET, &start, NULL, &count,
+				NULL) < 0 ||
+	    H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE) < 0)
+		die("cannot select the slice");
+	return dxpl;
+}
+
+/* The seconds of H5Dread (and the copy), the file and dataset open. */
+static double h5read(const struct job *j, bool through_vol)
+{
+	hid_t fapl = file_access(j, through_vol), f, d, dxpl, sp[2];
 	double t0;
 
-	if (through_vol && phxfs_vol_set_fapl(fapl, 0) < 0)
-		die("phxfs_vol_set_fapl");
 	f = H5Fopen(o.file, H5F_ACC_RDONLY, fapl);
-	d = H5Dopen2(f, name, H5P_DEFAULT);
+	d = H5Dopen2(f, j->name, H5P_DEFAULT);
 	if (f < 0 || d < 0)
 		die("cannot open the dataset");
-	t0 = now();
-	if (H5Dread(d, H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-		    through_vol ? dev : host) < 0)
+	dxpl = select_slice(j, d, sp);
+	t0 = clock_start();
+	if (H5Dread(d, H5T_NATIVE_UINT8, sp[0], sp[1], dxpl,
+		    through_vol ? j->dev : j->host) < 0)
 		die("H5Dread");
 	if (!through_vol)
-		to_device(dev, host, o.size);
-	t0 = now() - t0;
+		to_device(j->dev, j->host, j->len);
+	t0 = clock_stop(t0);
+	if (o.mpi) {
+		H5Sclose(sp[0]);
+		H5Sclose(sp[1]);
+		H5Pclose(dxpl);
+	}
 	H5Dclose(d);
 	H5Fclose(f);
 	H5Pclose(fapl);
 	return t0;
 }
 
-static void verify(const void *dev, unsigned char *host, const char *what)
+static void verify(const struct job *j, const char *what)
 {
+	char msg[160];
+
 	if (o.host)
-		memcpy(host, dev, o.size);
-	else if (cudaMemcpy(host, dev, o.size, cudaMemcpyDeviceToHost))
+		memcpy(j->host, j->dev, j->len);
+	else if (cudaMemcpy(j->host, j->dev, j->len, cudaMemcpyDeviceToHost))
 		die("cudaMemcpy back");
-	for (uint64_t i = 0; i < o.size; i++)
-		if (host[i] != pattern(i)) {
-			fprintf(stderr, "phxfs-h5-bench: %s: byte %llu is %#x, want %#x\n",
-				what, (unsigned long long)i, host[i],
-				pattern(i));
-			exit(1);
+	for (uint64_t i = 0; i < j->len; i++) {
+		uint64_t at = j->lo + i;
+
+		if (j->host[i] != pattern(at)) {
+			snprintf(msg, sizeof(msg), "%s: byte %llu is %#x, want %#x",
+				 what, (unsigned long long)at, j->host[i],
+				 pattern(at));
+			die(msg);
 		}
+	}
 }
 
 static int by_value(const void *a, const void *b)
@@ -273,15 +355,93 @@ static int by_value(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int main(int argc, char **argv)
+/* One JSON line (rank 0's): the median and the best of @t. */
+static void report(const struct job *j, enum h5bench_mode m, double *t)
 {
-	static const char *const layouts[] = { "contiguous", "chunked",
-					       "scattered" };
-	static const char *const modes[] = { "raw", "vol", "native" };
-	unsigned char *host, *dev;
-	struct phxfs_vol_stats st;
+	char ranks[32] = "";
+
+	qsort(t, o.reps, sizeof(t[0]), by_value);
+	if (o.rank)
+		return;
+	if (o.mpi)
+		snprintf(ranks, sizeof(ranks), "\"ranks\":%d,", o.ranks);
+	printf("{\"tool\":\"phxfs-h5-bench\",\"layout\":\"%s\",\"mode\":\"%s\","
+	       "\"mem\":\"%s\",\"cache\":\"%s\",%s\"bytes\":%llu,\"chunk\":%llu,"
+	       "\"extents\":%d,\"reps\":%u,\"seconds\":%.6f,\"gibps\":%.3f,"
+	       "\"gibps_best\":%.3f,\"verified\":true}\n",
+	       j->name, modes[m], o.host ? "host" : "cuda",
+	       o.cold ? "cold" : "warm", ranks, (unsigned long long)o.size,
+	       (unsigned long long)(j->layout ? o.chunk : o.size), j->n,
+	       o.reps, t[o.reps / 2], o.size / t[o.reps / 2] / (1u << 30),
+	       o.size / t[0] / (1u << 30));
+	fflush(stdout);
+}
+
+static void measure(const struct job *j, raw_fn raw_read,
+		    enum h5bench_mode m)
+{
+	double t[MAX_REPS];
 	char what[64];
 
+	if (!o.cold)	/* warm: the file in the page cache */
+		h5read(j, false);
+	snprintf(what, sizeof(what), "%s %s", j->name, modes[m]);
+	for (unsigned int r = 0; r < o.reps; r++) {
+		if (o.cold)
+			drop_cache();
+		poison(j);
+		t[r] = m == MODE_RAW ? raw_read(j) :
+				       h5read(j, m == MODE_VOL);
+		verify(j, what);
+	}
+	report(j, m, t);
+}
+
+void run_layouts(struct job *j, raw_fn raw_read, layout_fn done)
+{
+	for (int l = 0; l < 3; l++) {
+		j->layout = l;
+		j->name = layouts[l];
+		j->n = extents_of(j->name, &j->e);
+		for (int m = MODE_RAW; m <= MODE_NATIVE; m++)
+			measure(j, raw_read, (enum h5bench_mode)m);
+		if (done)
+			done(j);
+		free(j->e);
+		j->e = NULL;
+	}
+}
+
+void report_stats(const struct phxfs_vol_stats *st)
+{
+	char more[80] = "";
+
+	if (o.rank)
+		return;
+	if (o.mpi)
+		snprintf(more, sizeof(more),
+			 ",\"vol_collective_reads\":%llu,\"ranks\":%d",
+			 (unsigned long long)st->collective_reads, o.ranks);
+	printf("{\"tool\":\"phxfs-h5-bench\",\"vol_direct_reads\":%llu,"
+	       "\"vol_fallback_reads\":%llu%s}\n",
+	       (unsigned long long)st->direct_reads,
+	       (unsigned long long)st->fallback_reads, more);
+	fflush(stdout);
+}
+
+void alloc_buffers(struct job *j)
+{
+	if (!o.host && cudaSetDevice(j->device))
+		die("no CUDA device (use --mem host)");
+	j->host = malloc(j->len);
+	if (!j->host ||
+	    (o.host ? !(j->dev = malloc(j->len)) :
+		      cudaMalloc(&j->dev, j->len) != cudaSuccess))
+		die("cannot allocate the buffers");
+}
+
+static void parse(int argc, char **argv)
+{
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -289,74 +449,47 @@ int main(int argc, char **argv)
 			o.cold = true;
 		else if (!strcmp(a, "--reuse"))
 			o.reuse = true;
+		else if (!strcmp(a, "--mpi"))
+			o.mpi = true;
 		else if (!strcmp(a, "--mem") && v)
 			o.host = !strcmp(argv[++i], "host");
 		else if (!strcmp(a, "--size") && v && !size_parse(v, &o.size))
 			i++;
 		else if (!strcmp(a, "--chunk") && v && !size_parse(v, &o.chunk))
 			i++;
-		else if (!strcmp(a, "--reps") && v && atoi(v) > 0)
+		else if (!strcmp(a, "--reps") && v && atoi(v) > 0 &&
+			 atoi(v) <= MAX_REPS)
 			o.reps = (unsigned int)atoi(argv[++i]);
 		else if (a[0] != '-' && !o.file)
 			o.file = a;
 		else
-			die("usage: phxfs-h5-bench FILE [--size N] [--chunk N] [--reps N] [--cold] [--mem cuda|host] [--reuse]");
+			die("usage: phxfs-h5-bench FILE [--size N] [--chunk N] [--reps N] [--cold] [--mem cuda|host] [--reuse] [--mpi]");
 	}
 	if (!o.file || !o.size || !o.chunk || o.size % o.chunk)
 		die("need FILE, and --size a multiple of --chunk");
-	if (!o.host && cudaSetDevice(0))
-		die("no CUDA device (use --mem host)");
-	host = malloc(o.size);
-	if (!host || (o.host ? !(dev = malloc(o.size)) :
-			       cudaMalloc((void **)&dev, o.size) != cudaSuccess))
-		die("cannot allocate the buffers");
-	if (!o.reuse || access(o.file, R_OK))
-		make_file();
+}
+
+/* One process: the whole dataset into one buffer on device 0. */
+static int single(void)
+{
+	struct job j = { .len = o.size };
+	struct phxfs_vol_stats st;
+
+	alloc_buffers(&j);
+	make_file_unless_reused();
 	if (phxfs_open(0))
 		die("phxfs_open");
-
-	for (int l = 0; l < 3; l++) {
-		struct extent *e;
-		int n = extents_of(layouts[l], &e);
-
-		for (int m = 0; m < 3; m++) {
-			double t[64];
-
-			if (!o.cold)	/* warm: the file in the page cache */
-				h5read(dev, layouts[l], false, host);
-			for (unsigned int r = 0; r < o.reps && r < 64; r++) {
-				if (o.cold)
-					drop_cache();
-				to_device(dev, memset(host, 0xEE, o.size), o.size);
-				t[r] = m == 0 ? raw(dev, e, n) :
-					 h5read(dev, layouts[l], m == 1, host);
-				snprintf(what, sizeof(what), "%s %s",
-					 layouts[l], modes[m]);
-				verify(dev, host, what);
-			}
-			qsort(t, o.reps, sizeof(t[0]), by_value);
-			printf("{\"tool\":\"phxfs-h5-bench\",\"layout\":\"%s\",\"mode\":\"%s\","
-			       "\"mem\":\"%s\",\"cache\":\"%s\",\"bytes\":%llu,\"chunk\":%llu,"
-			       "\"extents\":%d,\"reps\":%u,\"seconds\":%.6f,\"gibps\":%.3f,"
-			       "\"gibps_best\":%.3f,\"verified\":true}\n",
-			       layouts[l], modes[m], o.host ? "host" : "cuda",
-			       o.cold ? "cold" : "warm",
-			       (unsigned long long)o.size,
-			       (unsigned long long)(l ? o.chunk : o.size), n,
-			       o.reps, t[o.reps / 2],
-			       o.size / t[o.reps / 2] / (1u << 30),
-			       o.size / t[0] / (1u << 30));
-			fflush(stdout);
-		}
-		free(e);
-	}
+	run_layouts(&j, raw, NULL);
 	phxfs_vol_get_stats(&st);
-	printf("{\"tool\":\"phxfs-h5-bench\",\"vol_direct_reads\":%llu,"
-	       "\"vol_fallback_reads\":%llu}\n",
-	       (unsigned long long)st.direct_reads,
-	       (unsigned long long)st.fallback_reads);
+	report_stats(&st);
 	if (!st.direct_reads || st.fallback_reads)
 		die("the connector did not read directly");
 	phxfs_close(0);
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	parse(argc, argv);
+	return o.mpi ? h5bench_mpi() : single();
 }
