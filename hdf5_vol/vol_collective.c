@@ -27,6 +27,7 @@ struct coll_file {
 	phxfs_mpi_t *ctx;	/* opened at the first direct read */
 	phxfs_mpi_file_t *file;
 	int device;
+	bool coll_md;		/* metadata reads are collective */
 	bool broken;		/* opening failed (on every rank): never again */
 	struct coll_file *next;
 };
@@ -52,7 +53,8 @@ static struct coll_file *unlink_file(void *under)
 
 /*
  * The state of @dset's file, made at its first collective read (every
- * rank is in that read: duplicating the communicator is collective).
+ * rank is in that read: duplicating the communicator is collective, and
+ * so is HDF5's copy of the file's access property list).
  */
 static struct coll_file *file_state(struct phxvol_obj *dset)
 {
@@ -78,6 +80,8 @@ static struct coll_file *file_state(struct phxvol_obj *dset)
 		free(cf);
 		return NULL;
 	}
+	cf->coll_md = true;	/* unknown: as if set */
+	H5Pget_all_coll_metadata_ops(fapl, &cf->coll_md);
 	H5Pclose(fapl);
 	if (info != MPI_INFO_NULL)
 		MPI_Info_free(&info);
@@ -142,7 +146,7 @@ static bool can_read(const struct phxvol_xfer *x, size_t count,
 	    phxvol_device_get(device) < 0)
 		return false;
 	if (phxvol_plan(x, false, PHXVOL_PLAN_COLLECTIVE |
-			(x->dset->file_coll_md ? PHXVOL_PLAN_NO_INDEX : 0),
+			(cf->coll_md ? PHXVOL_PLAN_NO_INDEX : 0),
 			runs, nruns) != 1)
 		return false;
 	if (!cf->ctx) {

@@ -24,7 +24,6 @@ struct phxvol_obj {
 	bool file_known;	/* datasets: the facts below are set */
 	bool file_rdwr;		/* opened for writing: flush before reading */
 	bool file_mpio;		/* the MPI-IO driver: flushes are collective */
-	bool file_coll_md;	/* and metadata reads collective too */
 	bool file_named;	/* its driver keeps the data in the named file */
 	bool file_sec2;		/* sec2 or direct driver: a POSIX descriptor */
 	bool file_paged;	/* HDF5's page buffer may cache raw data */

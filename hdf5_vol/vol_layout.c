@@ -236,6 +236,32 @@ hid_t phxvol_file_fapl(struct phxvol_obj *dset)
 	return args.args.get_fapl.fapl_id;
 }
 
+#ifdef H5_HAVE_PARALLEL
+/*
+ * Whether @file has an MPI driver, asked without its FAPL: HDF5's copy of
+ * an MPI file's FAPL duplicates the communicator (MPI_Comm_dup, collective)
+ * while the direct path may run on some ranks only (independent I/O), and
+ * would then wait forever. Only MPI drivers have an atomicity mode, and
+ * reading it is local.
+ */
+static bool mpi_driver(struct phxvol_obj *dset, void *file)
+{
+	H5VL_native_file_optional_args_t nargs;
+	H5VL_optional_args_t args = {
+		.op_type = H5VL_NATIVE_FILE_GET_MPI_ATOMICITY, .args = &nargs
+	};
+	hbool_t atomic = false;
+	herr_t ret = -1;
+
+	nargs.get_mpi_atomicity.flag = &atomic;
+	H5E_BEGIN_TRY {
+		ret = H5VLfile_optional(file, dset->under_vol_id, &args,
+					H5P_DATASET_XFER_DEFAULT, NULL);
+	} H5E_END_TRY
+	return ret >= 0;
+}
+#endif
+
 int phxvol_file_facts(struct phxvol_obj *dset)
 {
 	H5VL_file_get_args_t args;
@@ -254,19 +280,27 @@ int phxvol_file_facts(struct phxvol_obj *dset)
 	if (H5VLfile_get(file, dset->under_vol_id, &args,
 			 H5P_DATASET_XFER_DEFAULT, NULL) < 0)
 		return -1;
+	dset->file_rdwr = (intent & H5F_ACC_RDWR) != 0;
+#ifdef H5_HAVE_PARALLEL
+	if (mpi_driver(dset, file)) {
+		dset->file_mpio = true;
+		dset->file_sec2 = false;
+#if defined(H5_HAVE_SUBFILING_VFD) || defined(H5_HAVE_IOC_VFD)
+		/* Perhaps subfiling, its data in other files: not ours. */
+		dset->file_named = false;
+#else
+		dset->file_named = true;	/* MPI-IO, the only one */
+#endif
+		/* Parallel HDF5 refuses a page buffer. */
+		dset->file_paged = false;
+		dset->file_known = true;
+		return 0;
+	}
+#endif
 	fapl = phxvol_file_fapl(dset);
 	if (fapl < 0)
 		return -1;
 	driver = H5Pget_driver(fapl);
-#ifdef H5_HAVE_PARALLEL
-	dset->file_mpio = driver == H5FD_MPIO;
-	if (dset->file_mpio) {
-		bool coll_md = true;	/* unknown: as if set */
-
-		H5Pget_all_coll_metadata_ops(fapl, &coll_md);
-		dset->file_coll_md = coll_md;
-	}
-#endif
 	/*
 	 * Only drivers that keep the data, at its addresses, in the file
 	 * HDF5 was given: not core (memory), family, multi or split.
@@ -277,7 +311,6 @@ int phxvol_file_facts(struct phxvol_obj *dset)
 						   &min_raw) < 0 ||
 			   page_buf > 0;
 	H5Pclose(fapl);
-	dset->file_rdwr = (intent & H5F_ACC_RDWR) != 0;
 	dset->file_known = true;
 	return 0;
 }
