@@ -6,7 +6,8 @@
 # Steps:
 #   1. apt packages (installed only when dpkg-query says they are missing).
 #   2. HDF5 1.14.5 with MPI, built from Debian's trixie source package into a cache prefix,
-#      and (in a prefix of its own) HDF5's API test program h5_api_test.
+#      and (in a prefix of its own) HDF5's API test programs h5_api_test and
+#      h5_api_test_parallel.
 #   3. checkpatch.pl (plus the files it reads), taken from Debian's linux-source package.
 #   4. $cache/deps.cmake, an initial-cache file for `cmake -C`.
 #
@@ -16,9 +17,11 @@
 #
 # Files it writes under the cache root:
 #   deps.cmake                        set(HDF5_ROOT ...), set(PHXFS_HDF5_API_TEST ...),
+#                                     set(PHXFS_HDF5_API_TEST_PARALLEL ...),
 #                                     set(PHXFS_CHECKPATCH ...)
 #   hdf5-<debian version>-mpi/        HDF5 install prefix (stamp: .setup-deps.stamp)
-#   hdf5-<debian version>-api-test/   bin/h5_api_test and its test library (same stamp file)
+#   hdf5-<debian version>-api-test/   bin/h5_api_test, bin/h5_api_test_parallel and their test
+#                                     library (same stamp file)
 #   checkpatch-<kernel version>/      checkpatch.pl (stamp: .setup-deps.stamp)
 #   setup-deps.log                    everything verbose, truncated per run
 #   .lock                             flock(1) lock serialising concurrent runs
@@ -353,9 +356,10 @@ fi
 
 # ---- 2b. HDF5's API test suite -------------------------------------------------------------
 
-# h5_api_test (test/API in HDF5's tree) checks a VOL connector against the API: it runs once
-# natively and once through Phoenix's connector. Only that program and the test library it
-# links are built (not the whole test suite), in a prefix of their own beside the library's,
+# h5_api_test (test/API in HDF5's tree) checks a VOL connector against the API, and
+# h5_api_test_parallel (testpar/API) against the parallel API under mpiexec: each runs once
+# natively and once through Phoenix's connector. Only those programs and the test library they
+# link are built (not the whole test suite), in a prefix of their own beside the library's,
 # so that adding it neither rebuilds nor replaces the library other builds are using. It runs
 # against that library: same sources, same options.
 api_test_step() {
@@ -363,41 +367,49 @@ api_test_step() {
   hdf5_fetch_source
   step=hdf5-api-test-configure
   t_api=$(now_us)
-  say "building HDF5 $HDF5_VERSION's API test program h5_api_test (about 2-3 min)..."
+  say "building HDF5 $HDF5_VERSION's API test programs h5_api_test and h5_api_test_parallel (about 6-8 min)..."
   stage=$cache/.hdf5-api-test.tmp
   rm -rf -- "$stage" "$work/api-build"
   mkdir -p "$stage/bin" "$stage/lib"
   run cmake -S "$hdf5_src" -B "$work/api-build" -DCMAKE_INSTALL_PREFIX="$stage" \
       "${HDF5_CMAKE_OPTS[@]}" -DBUILD_TESTING=ON -DHDF5_TEST_API=ON \
-      -DHDF5_TEST_PARALLEL=OFF -DHDF5_TEST_TOOLS=OFF -DHDF5_TEST_EXAMPLES=OFF \
+      -DHDF5_TEST_PARALLEL=ON -DHDF5_TEST_TOOLS=OFF -DHDF5_TEST_EXAMPLES=OFF \
       -DHDF5_TEST_SWMR=OFF -DHDF5_TEST_VFD=OFF -DHDF5_TEST_PASSTHROUGH_VOL=OFF
   step=hdf5-api-test-build
-  run cmake --build "$work/api-build" -j"$(nproc)" --target h5_api_test
+  run cmake --build "$work/api-build" -j"$(nproc)" --target h5_api_test h5_api_test_parallel
   step=hdf5-api-test-install
-  cp -- "$work/api-build/bin/h5_api_test" "$stage/bin/"
-  cp -P -- "$work/api-build"/bin/libhdf5_test.so* "$stage/lib/"
+  cp -- "$work/api-build/bin/h5_api_test" "$work/api-build/bin/h5_api_test_parallel" "$stage/bin/"
+  cp -P -- "$work/api-build"/bin/libhdf5_test*.so* "$stage/lib/"   # libhdf5_test(par)
   rm -rf -- "$work/api-build"
   printf '%s\n' "$stamp_want" >"$stage/.setup-deps.stamp"
   rm -rf -- "$dest"
   mv -- "$stage" "$dest"
   api_test_time=$(elapsed "$t_api")
-  say "hdf5: built h5_api_test in $api_test_time s ($dest)"
+  say "hdf5: built h5_api_test and h5_api_test_parallel in $api_test_time s ($dest)"
 }
 
 step=hdf5-api-test
 api_test_dir=$cache/hdf5-$HDF5_DEB_VERSION-api-test
-api_test_stamp_want="h5_api_test $HDF5_DEB_VERSION ${HDF5_CMAKE_OPTS[*]}"
-if [[ -x "$api_test_dir/bin/h5_api_test" &&
+api_test_stamp_want="h5_api_test h5_api_test_parallel $HDF5_DEB_VERSION ${HDF5_CMAKE_OPTS[*]}"
+if [[ -x "$api_test_dir/bin/h5_api_test" && -x "$api_test_dir/bin/h5_api_test_parallel" &&
       "$(cat "$api_test_dir/.setup-deps.stamp" 2>/dev/null)" == "$api_test_stamp_want" ]]; then
   note "hdf5: cache hit $api_test_dir"
-  api_test_summary="h5_api_test cache hit"
+  api_test_summary="h5_api_test(_parallel) cache hit"
 else
   api_test_step "$api_test_dir" "$api_test_stamp_want"
-  api_test_summary="h5_api_test built in $api_test_time s"
+  api_test_summary="h5_api_test(_parallel) built in $api_test_time s"
 fi
 # It finds its libraries in ../lib ($ORIGIN): the HDF5 library is the prefix's.
 for f in "$hdf5_prefix"/lib/libhdf5.so.*; do
   ln -sfn -- "$f" "$api_test_dir/lib/${f##*/}"
+done
+for f in h5_api_test h5_api_test_parallel; do
+  libs=$(ldd "$api_test_dir/bin/$f" 2>&1) || true
+  if [[ "$libs" == *"not found"* ]]; then
+    printf '%s\n' "$libs" >>"$log"
+    note "hdf5: $api_test_dir/bin/$f misses libraries"
+    exit 1
+  fi
 done
 
 # ---- 3. checkpatch.pl ----------------------------------------------------------------------
@@ -503,6 +515,7 @@ deps_cmake=$cache/deps.cmake
 deps_new="# Written by scripts/setup-deps.sh; use with cmake -C. Rewritten when it changes.
 set(HDF5_ROOT $(cmake_str "$hdf5_prefix") CACHE PATH \"HDF5 1.14 built by setup-deps.sh\")
 set(PHXFS_HDF5_API_TEST $(cmake_str "$api_test_dir/bin/h5_api_test") CACHE FILEPATH \"HDF5's API test program, built by setup-deps.sh\")
+set(PHXFS_HDF5_API_TEST_PARALLEL $(cmake_str "$api_test_dir/bin/h5_api_test_parallel") CACHE FILEPATH \"HDF5's parallel API test program, built by setup-deps.sh\")
 set(PHXFS_CHECKPATCH $(cmake_str "$checkpatch_dir/checkpatch.pl") CACHE FILEPATH \"checkpatch.pl from $KSRC_PKG $checkpatch_ver (run with --no-tree)\")"
 if [[ ! -f "$deps_cmake" || "$(cat "$deps_cmake")" != "$deps_new" ]]; then
   printf '%s\n' "$deps_new" >"$deps_cmake.tmp.$$"
