@@ -28,7 +28,7 @@ else()
 endif()
 set(PHXFS_DEPS_FILE "${_deps_dir}/deps.cmake" CACHE FILEPATH
     "Dependency locations written by scripts/setup-deps.sh")
-foreach(v HDF5_ROOT PHXFS_CHECKPATCH PHXFS_HDF5_API_TEST)
+foreach(v HDF5_ROOT PHXFS_CHECKPATCH PHXFS_HDF5_API_TEST PHXFS_HDF5_API_TEST_PARALLEL)
   if(DEFINED CACHE{${v}} AND NOT ${v})
     unset(${v} CACHE)
   endif()
@@ -36,19 +36,25 @@ endforeach()
 if(EXISTS "${PHXFS_DEPS_FILE}")
   include("${PHXFS_DEPS_FILE}")
 endif()
-# HDF5's API test program, for the VOL connector's tests: where deps.cmake
-# says, else where setup-deps.sh builds it (a deps.cmake written by an
-# older setup-deps.sh does not name it).
-if(NOT PHXFS_HDF5_API_TEST)
-  file(GLOB _api_tests "${_deps_dir}/hdf5-*-api-test/bin/h5_api_test")
-  set(_api_test "")
-  if(_api_tests)
-    list(SORT _api_tests COMPARE NATURAL ORDER DESCENDING)
-    list(GET _api_tests 0 _api_test)
+# HDF5's API test programs, serial and parallel, for the VOL connector's
+# tests: where deps.cmake says, else where setup-deps.sh builds them (a
+# deps.cmake written by an older setup-deps.sh does not name them).
+foreach(_api IN ITEMS "PHXFS_HDF5_API_TEST;h5_api_test;HDF5's API test program"
+                      "PHXFS_HDF5_API_TEST_PARALLEL;h5_api_test_parallel;HDF5's parallel API test program")
+  list(GET _api 0 _var)
+  list(GET _api 1 _prog)
+  list(GET _api 2 _doc)
+  if(NOT ${_var})
+    file(GLOB _api_tests "${_deps_dir}/hdf5-*-api-test/bin/${_prog}")
+    set(_api_test "")
+    if(_api_tests)
+      list(SORT _api_tests COMPARE NATURAL ORDER DESCENDING)
+      list(GET _api_tests 0 _api_test)
+    endif()
+    set(${_var} "${_api_test}" CACHE FILEPATH
+        "${_doc} ${_prog} (scripts/setup-deps.sh builds it)")
   endif()
-  set(PHXFS_HDF5_API_TEST "${_api_test}" CACHE FILEPATH
-      "HDF5's API test program h5_api_test (scripts/setup-deps.sh builds it)")
-endif()
+endforeach()
 
 add_library(phxfs_config INTERFACE)
 set(_phxfs_summary "")
