@@ -36,6 +36,10 @@ for a do
 done
 [ -n "$at" ] || set -- "$@" "$api_test"
 shift "$n"
+# A sanitizer runtime preloaded for the program (CMakeLists.txt) is for it
+# and the connector only, not for the tools this script runs.
+preload=${LD_PRELOAD:-}
+unset LD_PRELOAD
 rm -rf "$work"
 mkdir -p "$work/native" "$work/phxfs" || exit 1
 
@@ -59,8 +63,8 @@ statuses() {
 }
 
 (cd "$work/native" && env -u HDF5_VOL_CONNECTOR -u HDF5_PLUGIN_PATH \
-	"$@" >out 2>err)
-(cd "$work/phxfs" && HDF5_PLUGIN_PATH=$plugin_dir \
+	LD_PRELOAD="$preload" "$@" >out 2>err)
+(cd "$work/phxfs" && LD_PRELOAD=$preload HDF5_PLUGIN_PATH=$plugin_dir \
 	HDF5_VOL_CONNECTOR="phxfs under_vol=0;under_info={}" PHXFS_VOL_STATS=1 \
 	"$@" >out 2>err)
 
