@@ -95,7 +95,7 @@ fi
 # Line by line: the same tests in the same order, and a native pass must
 # be a pass through the connector.
 paste "$work/native.status" "$work/phxfs.status" |
-	awk -F'\t' '$1 != $3 { print "FAIL: test " NR " is \"" $1 "\" natively, \"" $3 "\" through phxfs"; bad = 1; next }
+	awk -F'\t' '$1 != $3 { print "FAIL: test " NR " is \"" $1 "\" natively, \"" $3 "\" through phxfs"; bad = 1; exit }
 		    $2 == "PASSED" && $4 != "PASSED" { print "FAIL: " $1 ": " $4; bad = 1 }
 		    END { exit bad }' || fail=1
 # The tests passed (on every rank: the parallel suite counts the fewest
