@@ -2,7 +2,8 @@
 /*
  * libphxfs_mpi collective and independent I/O, every rank's bytes checked
  * against a pattern of the file offset: contiguous pieces (each rank
- * straight to its buffer), block-cyclic small blocks (two-phase), forced
+ * straight to its buffer), block-cyclic small blocks (two-phase) and
+ * large ones (each rank's straight, in flight together), forced
  * two-phase with cb_nodes / cb_buffer_size hints, unaligned offsets, end
  * of file, sparse writes that must keep the holes, independent calls;
  * phxfs_mpi_get_stats() naming the path a read took.
@@ -239,6 +240,43 @@ static void test_cyclic(const char *test, size_t block,
 	free(all);
 }
 
+/*
+ * Block-cyclic blocks over phxfs_direct_min, interleaved between ranks:
+ * each rank reads its own straight, all of them in flight together.
+ */
+static void test_cyclic_large(void)
+{
+	enum { N = 3 };
+	const char *test = "cyclic_large";
+	const size_t block = (1u << 20) + 333;
+	struct phxfs_mpi_extent e[N];
+	struct phxfs_mpi_stats before, after;
+	phxfs_mpi_file_t *f = open_file(test, MPI_MODE_CREATE | MPI_MODE_RDWR,
+					NULL);
+	size_t got;
+
+	for (size_t i = 0; i < N; i++)
+		e[i] = (struct phxfs_mpi_extent){
+			.file_offset = 7 + (int64_t)((i * (size_t)mt_size +
+						      (size_t)mt_rank) * block),
+			.buf_offset = (N - 1 - i) * block + 11, .len = block };
+	put(e, N, 9, 0);
+	MT_OK(phxfs_mpi_writev_at_all(f, buf, e, N, &got));
+	put(e, N, 0, 0x3c);
+	MT_OK(phxfs_mpi_get_stats(ctx, &before));
+	MT_OK(phxfs_mpi_readv_at_all(f, buf, e, N, &got));
+	MT_OK(phxfs_mpi_get_stats(ctx, &after));
+	if (got != N * block)
+		mt_fail("%s: read %zu", test, got);
+	if (after.direct_bytes - before.direct_bytes != N * block ||
+	    after.two_phase_bytes != before.two_phase_bytes)
+		mt_fail("%s: stats say %llu bytes direct, %llu two-phase", test,
+			after.direct_bytes - before.direct_bytes,
+			after.two_phase_bytes - before.two_phase_bytes);
+	expect(test, e, N, 9, 0x3c, INT64_MAX);
+	MT_OK(phxfs_mpi_file_close(f));
+}
+
 /* Sparse writes over an older file keep the holes' bytes. */
 static void test_holes(void)
 {
@@ -408,6 +446,7 @@ int main(int argc, char **argv)
 	test_cyclic("cyclic_4k", 4096, NULL);
 	test_cyclic("cyclic_hints", 333, forced);
 	test_cyclic("cyclic_rounds", BLOCK, rounds);
+	test_cyclic_large();
 	test_holes();
 	test_eof();
 	test_independent();

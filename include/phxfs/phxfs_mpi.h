@@ -37,10 +37,12 @@
  *	cb_buffer_size	  bytes an aggregator moves per round (default 16M,
  *			  4K to 1G, a multiple of 4K)
  *	romio_cb_read	  enable: always two-phase; disable: never;
- *	romio_cb_write	  automatic (default): two-phase unless every rank
- *			  asks for one piece of at least phxfs_direct_min
- *	phxfs_direct_min  smallest per-rank piece read or written straight
- *			  by its owner (default 1M)
+ *	romio_cb_write	  automatic (default): two-phase unless every piece
+ *			  of every rank is at least phxfs_direct_min (reads;
+ *			  a rank's pieces then go in flight together), or
+ *			  every rank asks for one such piece (writes)
+ *	phxfs_direct_min  smallest piece read or written straight by its
+ *			  owner (default 1M)
  *	phxfs_cuda_aware  enable / disable / automatic (default): exchange
  *			  device memory through MPI when the library is
  *			  CUDA-aware (checked at run time)

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * The collective calls: every rank says what it wants in one small
- * allgather, then either each rank moves its own piece (contiguous and
- * large enough: storage straight to its device) or all go through
- * two-phase aggregation (interleaved or small pieces).
+ * allgather, then either each rank moves its own pieces (large enough:
+ * storage straight to its device) or all go through two-phase aggregation
+ * (small pieces, and interleaved writes).
  */
 #define _GNU_SOURCE
 #include "internal.h"
@@ -14,8 +14,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* What each rank tells the others first: its first piece, the file size. */
-enum { H_COUNT, H_EOF, H_OFF, H_LEN, H_WORDS };
+/*
+ * What each rank tells the others first: its number of pieces, the file
+ * size, its first piece and its smallest.
+ */
+enum { H_COUNT, H_EOF, H_OFF, H_LEN, H_MIN, H_WORDS };
 
 static int check(phxfs_mpi_file_t *f, bool write, const void *buf,
 		 const struct phxfs_mpi_extent *ext, size_t count)
@@ -39,7 +42,11 @@ static int check(phxfs_mpi_file_t *f, bool write, const void *buf,
 	return 0;
 }
 
-/* Every rank one piece, large enough, not sharing a block (writes). */
+/*
+ * Reads: every piece of every rank large enough (each then moves straight,
+ * interleaved with the others' or not). Writes: every rank one piece,
+ * large enough, not sharing a block with another's.
+ */
 static bool go_direct(phxfs_mpi_file_t *f, bool write, const int64_t *hdr)
 {
 	phxfs_mpi_t *ctx = f->ctx;
@@ -50,8 +57,8 @@ static bool go_direct(phxfs_mpi_file_t *f, bool write, const int64_t *hdr)
 	for (int r = 0; r < ctx->size; r++) {
 		const int64_t *h = hdr + r * H_WORDS;
 
-		if (h[H_COUNT] > 1 ||
-		    (h[H_COUNT] && (uint64_t)h[H_LEN] < f->hints.direct_min))
+		if ((write && h[H_COUNT] > 1) ||
+		    (h[H_COUNT] && (uint64_t)h[H_MIN] < f->hints.direct_min))
 			return false;
 	}
 	if (!write)
@@ -73,10 +80,68 @@ static bool go_direct(phxfs_mpi_file_t *f, bool write, const int64_t *hdr)
 	return true;
 }
 
+/*
+ * Several pieces: in flight together through the file's batch (one after
+ * another, each would leave libphxfs's workers idle at its end). 0, an
+ * errno, or -1: no batch to be had.
+ */
+static int direct_batched(phxfs_mpi_file_t *f, bool write, void *buf,
+			  const struct phxfs_mpi_piece *mine, int n,
+			  size_t *bytes)
+{
+	struct phxfs_io_req *reqs;
+	struct phxfs_io_event ev[64];
+	int left = n, err = 0;
+
+	if (!f->batch)
+		f->batch = phxfs_batch_create(0);
+	reqs = f->batch ? calloc((size_t)n, sizeof(*reqs)) : NULL;
+	if (!reqs)
+		return -1;
+	for (int i = 0; i < n; i++)
+		reqs[i] = (struct phxfs_io_req){
+			.opcode = write ? PHXFS_OP_WRITE : PHXFS_OP_READ,
+			.fd = f->fd, .device_id = f->ctx->device, .buf = buf,
+			.buf_offset = (size_t)mine[i].buf,
+			.size = (size_t)mine[i].len, .file_offset = mine[i].off,
+		};
+	if (phxfs_batch_submit(f->batch, reqs, (unsigned int)n)) {
+		free(reqs);
+		return -1;
+	}
+	/* Every request is reaped, failed or not: the batch is reused. */
+	while (left > 0) {
+		int got = phxfs_batch_reap(f->batch, ev, 1, 64, NULL);
+
+		if (got < 0) {	/* cannot happen with valid arguments */
+			err = errno;
+			phxfs_batch_destroy(f->batch);	/* waits for the rest */
+			f->batch = NULL;
+			break;
+		}
+		for (int k = 0; k < got; k++) {
+			if (ev[k].result < 0 && !err)
+				err = (int)-ev[k].result;
+			else if (ev[k].result > 0)
+				*bytes += (size_t)ev[k].result;
+		}
+		left -= got;
+	}
+	free(reqs);
+	return err;
+}
+
 static int direct(phxfs_mpi_file_t *f, bool write, void *buf,
 		  const struct phxfs_mpi_piece *mine, int n, size_t *bytes)
 {
+	int err;
+
 	*bytes = 0;
+	if (n > 1) {
+		err = direct_batched(f, write, buf, mine, n, bytes);
+		if (err >= 0)
+			return err;
+	}
 	for (int i = 0; i < n; i++) {
 		int64_t got = phxfs_mpi_pio(f, write, buf, (size_t)mine[i].buf,
 					    (size_t)mine[i].len, mine[i].off);
@@ -242,6 +307,10 @@ int phxfs_mpi_collective(phxfs_mpi_file_t *f, bool write, void *buf,
 	me[H_EOF] = write ? 0 : st.st_size;
 	me[H_OFF] = n ? mine[0].off : 0;
 	me[H_LEN] = n ? mine[0].len : 0;
+	me[H_MIN] = me[H_LEN];
+	for (int i = 1; i < n; i++)
+		if (mine[i].len < me[H_MIN])
+			me[H_MIN] = mine[i].len;
 	if (MPI_Allgather(me, H_WORDS, MPI_INT64_T, hdr, H_WORDS, MPI_INT64_T,
 			  ctx->comm)) {
 		err = EIO;

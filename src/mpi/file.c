@@ -129,6 +129,7 @@ int phxfs_mpi_file_close(phxfs_mpi_file_t *f)
 		return -1;
 	}
 	ctx = f->ctx;
+	phxfs_batch_destroy(f->batch);
 	err = close(f->fd) ? errno : 0;
 	free(f->aggs);
 	free(f);

@@ -56,6 +56,7 @@ struct phxfs_mpi_file {
 	struct phxfs_mpi_hints hints;
 	int *aggs;			/* the aggregators' ranks */
 	int naggs;
+	phxfs_batch_t *batch;		/* direct pieces, made at first need */
 };
 
 /* One piece of a collective request, as every rank sees it. */
