@@ -64,6 +64,26 @@ static hid_t dataset_space(struct phxvol_obj *d)
 	return args.args.get_space.space_id;
 }
 
+/* The chunks the bounding box of @sel touches (saturating). */
+static hsize_t touched_chunks(const struct phxvol_sel *sel,
+			      const struct phxvol_layout *l)
+{
+	hsize_t n = 1;
+
+	for (int d = 0; d < sel->rank; d++) {
+		size_t k = sel->nint[d];
+		hsize_t lo, hi, span;
+
+		if (!k)
+			return 0;
+		lo = sel->start[d][0];
+		hi = sel->start[d][k - 1] + sel->len[d][k - 1] - 1;
+		span = hi / l->chunk[d] - lo / l->chunk[d] + 1;
+		n = span > HSIZE_UNDEF / n ? HSIZE_UNDEF : n * span;
+	}
+	return n;
+}
+
 int phxvol_plan(const struct phxvol_xfer *x, bool write, unsigned int how,
 		struct phxvol_run **runs, size_t *nruns)
 {
@@ -129,8 +149,10 @@ int phxvol_plan(const struct phxvol_xfer *x, bool write, unsigned int how,
 		map = PHXVOL_MEM_PACKED;
 		remap = true;
 	}
-	ret = phxvol_runs(&sel, l->chunk, l->esize, map, phxvol_chunk_addr, l,
-			  runs, nruns);
+	ret = phxvol_chunk_table_load(l, touched_chunks(&sel, l));
+	if (ret >= 0)
+		ret = phxvol_runs(&sel, l->chunk, l->esize, map,
+				  phxvol_chunk_addr, l, runs, nruns);
 	if (ret == 1 && remap &&
 	    phxvol_runs_to_memory(&msel, l->esize, runs, nruns) < 0) {
 		free(*runs);
@@ -143,6 +165,7 @@ out_sel:
 	phxvol_sel_free(&msel);
 	phxvol_sel_free(&sel);
 out:
+	phxvol_layout_free(l);
 	if (x->file_space == H5S_ALL)
 		H5Sclose(fspace);
 	return ret;

@@ -5,6 +5,11 @@
 #endif
 #include "vol_layout.h"
 
+/* Chunk and contiguous addresses with the user block counted in. */
+#if !H5_VERSION_GE(1, 14, 4)
+#error "HDF5 1.14.4 or later is needed (chunk addresses with the user block)"
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <phxfs/phxfs.h>
@@ -186,6 +191,79 @@ out:
 	return ret;
 }
 
+/* The chunk at @coords (its first element) in the row-major grid. */
+static hsize_t grid_index(const struct phxvol_layout *l, const hsize_t *coords)
+{
+	hsize_t at = 0;
+
+	for (int d = 0; d < l->rank; d++)
+		at = at * l->grid[d] + coords[d] / l->chunk[d];
+	return at;
+}
+
+/* Chunks read directly: allocated, whole, unfiltered. */
+static haddr_t usable(const struct phxvol_layout *l, haddr_t addr,
+		      hsize_t size, unsigned mask)
+{
+	/* Unallocated (fill values), or not stored whole: not ours to read. */
+	if (addr == HADDR_UNDEF || size != l->chunk_bytes || mask)
+		return HADDR_UNDEF;
+	return addr;
+}
+
+static int table_add(const hsize_t *offset, unsigned mask, haddr_t addr,
+		     hsize_t size, void *data)
+{
+	struct phxvol_layout *l = data;
+
+	for (int d = 0; d < l->rank; d++)
+		if (offset[d] % l->chunk[d] || offset[d] / l->chunk[d] >= l->grid[d])
+			return H5_ITER_CONT;	/* not of the grid: never asked */
+	l->table[grid_index(l, offset)] = usable(l, addr, size, mask);
+	return H5_ITER_CONT;
+}
+
+/* At most this many chunks in a table: 32 MiB of addresses. */
+#define TABLE_MAX ((hsize_t)1 << 22)
+
+int phxvol_chunk_table_load(struct phxvol_layout *l, hsize_t touched)
+{
+	H5VL_native_dataset_optional_args_t nargs;
+	hsize_t total = 1;
+
+	if (!l->chunked || touched < 64)
+		return 0;
+	for (int d = 0; d < l->rank; d++) {
+		l->grid[d] = (l->dims[d] + l->chunk[d] - 1) / l->chunk[d];
+		if (!l->grid[d] || l->grid[d] > TABLE_MAX / total)
+			return 0;
+		total *= l->grid[d];
+	}
+	/* The walk visits every chunk: the selection must touch enough. */
+	if (total > 8 * touched)
+		return 0;
+	l->table = malloc(total * sizeof(*l->table));
+	if (!l->table)
+		return -1;
+	for (hsize_t i = 0; i < total; i++)
+		l->table[i] = HADDR_UNDEF;
+	nargs.chunk_iter.op = table_add;
+	nargs.chunk_iter.op_data = l;
+	if (native_dataset_op(l->dset, H5VL_NATIVE_DATASET_CHUNK_ITER,
+			      &nargs) < 0) {
+		free(l->table);
+		l->table = NULL;
+		return 0;
+	}
+	return 1;
+}
+
+void phxvol_layout_free(struct phxvol_layout *l)
+{
+	free(l->table);
+	l->table = NULL;
+}
+
 haddr_t phxvol_chunk_addr(void *layout, const hsize_t *coords)
 {
 	struct phxvol_layout *l = layout;
@@ -196,6 +274,8 @@ haddr_t phxvol_chunk_addr(void *layout, const hsize_t *coords)
 
 	if (!l->chunked)
 		return l->addr;
+	if (l->table)
+		return l->table[grid_index(l, coords)];
 	nargs.get_chunk_info_by_coord.offset = coords;
 	nargs.get_chunk_info_by_coord.filter_mask = &mask;
 	nargs.get_chunk_info_by_coord.addr = &addr;
@@ -203,11 +283,8 @@ haddr_t phxvol_chunk_addr(void *layout, const hsize_t *coords)
 	if (native_dataset_op(l->dset, H5VL_NATIVE_DATASET_GET_CHUNK_INFO_BY_COORD,
 			      &nargs) < 0)
 		return HADDR_UNDEF;
-	/* Unallocated (fill values), or not stored whole: not ours to read. */
-	if (addr == HADDR_UNDEF || size != l->chunk_bytes || mask)
-		return HADDR_UNDEF;
 	/* Absolute, user block included, like the contiguous offset. */
-	return addr;
+	return usable(l, addr, size, mask);
 }
 
 /* The file object beneath @dset (owned by the library: not closed). */

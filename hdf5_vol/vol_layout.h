@@ -17,6 +17,13 @@ struct phxvol_layout {
 	haddr_t addr;			/* contiguous: absolute file offset */
 	hsize_t chunk_bytes;
 	struct phxvol_obj *dset;
+	/*
+	 * Chunked, after phxvol_chunk_table_load(): the address of every
+	 * chunk of the grid (row-major; HADDR_UNDEF where it cannot be read
+	 * directly), found in one walk of the chunk index.
+	 */
+	haddr_t *table;
+	hsize_t grid[H5S_MAX_RANK];	/* chunks per dimension */
 };
 
 /*
@@ -53,5 +60,15 @@ int phxvol_file_flush(struct phxvol_obj *dset, hid_t dxpl);
 
 /* The absolute address of the chunk at @coords, for phxvol_runs(). */
 haddr_t phxvol_chunk_addr(void *layout, const hsize_t *coords);
+
+/*
+ * phxvol_chunk_table_load() - every chunk's address at once, for a
+ * selection that touches about @touched chunks: one walk of the index
+ * where asking chunk by chunk would cost more (many chunks, a good part
+ * of the grid). 1 loaded, 0 not worth it (or not possible: chunk by
+ * chunk then), -1 out of memory. phxvol_layout_free() frees it.
+ */
+int phxvol_chunk_table_load(struct phxvol_layout *l, hsize_t touched);
+void phxvol_layout_free(struct phxvol_layout *l);
 
 #endif /* PHXFS_VOL_LAYOUT_H */

@@ -348,6 +348,11 @@ static const struct read_case cases[] = {
 	{ "shifted_selection", 2, { 30, 30 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_SHIFTED, 0, 0, 0, 0 },
 	{ "contig_into_mem_hyperslab", 2, { 30, 50 }, { 0 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_MEM_STRIDED, 1, 0, 0, 0 },
 	{ "chunked_into_mem_hyperslab", 2, { 41, 37 }, { 6, 7 }, 0, 0, 0, 0, 0, t_double, t_double, SEL_MEM_STRIDED, 1, 0, 0, 0 },
+	/* 64 chunks and more: their addresses from one walk of the index. */
+	{ "many_chunks_btree1", 2, { 120, 130 }, { 7, 9 }, 0, 0, 0, 0, 0, t_int, t_int, SEL_STRIDED, 1, 0, 0, 0 },
+	{ "many_chunks_btree2", 2, { 100, 120 }, { 5, 6 }, 0, 0, 1, 0, 0, t_short, t_short, SEL_ALL, 1, 1, 2, 0 },
+	{ "many_chunks_fixed_array", 3, { 30, 31, 32 }, { 4, 5, 6 }, 0, 0, 0, 0, 0, t_float, t_float, SEL_BLOCK, 1, 1, 0, 0 },
+	{ "many_chunks_unwritten", 2, { 128, 128 }, { 8, 8 }, 0, 0, 0, 1, 0, t_int, t_int, SEL_ALL, 0, 0, 0, 0 },
 };
 
 /* Variable-length strings: never direct, and still right. */
