@@ -25,6 +25,12 @@
  *	PHXFS_VOL_FORCE_DIRECT	 1: host buffers take the direct path too
  *				 (through phxfs_read/phxfs_write), so that
  *				 machines without a GPU exercise it
+ *	PHXFS_VOL_MIN_RUN	 bytes (suffix K or M; default 8K): a read
+ *				 or write of CUDA memory phxfs has not
+ *				 registered in 16 or more runs averaging
+ *				 less is left to HDF5 (one request per run
+ *				 costs more than HDF5's read and one copy);
+ *				 0: never
  *	PHXFS_VOL_STATS		 1: print the statistics on stderr when the
  *				 connector is terminated (one line)
  */

@@ -130,13 +130,14 @@ static int open_mpi(struct coll_file *cf, int device, const char *path)
  * Whether this rank can read its part directly: one dataset, a buffer the
  * direct path takes, the device the file's context uses, runs planned
  * (without chunk index lookups when metadata reads are collective: the
- * ranks would make different ones). The runs, and the path if the context
- * is still to be opened, come back.
+ * ranks would make different ones) and worth it. The runs, and the path
+ * if the context is still to be opened, come back.
  */
 static bool can_read(const struct phxvol_xfer *x, size_t count,
 		     const struct coll_file *cf, struct phxvol_run **runs,
 		     size_t *nruns, char **path)
 {
+	uint64_t bytes = 0;
 	int device;
 
 	if (count != 1 || cf->broken || !x->candidate)
@@ -149,15 +150,14 @@ static bool can_read(const struct phxvol_xfer *x, size_t count,
 			(cf->coll_md ? PHXVOL_PLAN_NO_INDEX : 0),
 			runs, nruns) != 1)
 		return false;
-	if (!cf->ctx) {
-		*path = phxvol_file_name(x->dset);
-		if (!*path) {
-			free(*runs);
-			*runs = NULL;
-			return false;
-		}
-	}
-	return true;
+	for (size_t i = 0; i < *nruns; i++)
+		bytes += (*runs)[i].len;
+	if (phxvol_worth_direct(x, *nruns, bytes) &&
+	    (cf->ctx || (*path = phxvol_file_name(x->dset))))
+		return true;
+	free(*runs);
+	*runs = NULL;
+	return false;
 }
 
 static int read_runs(struct coll_file *cf, const struct phxvol_xfer *x,

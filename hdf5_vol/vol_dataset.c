@@ -57,9 +57,10 @@ static bool any_candidate(size_t count, struct phxvol_xfer *x)
 		x[i].on_device = phxvol_cuda_is_device(x[i].buf,
 						       &x[i].cuda_device,
 						       &x[i].cuda_ctx);
-		x[i].candidate = x[i].on_device || phxvol_env.force_direct ||
-				 phxfs_registered(phxvol_pick_device(&x[i]),
-						  x[i].buf, 1) == 1;
+		x[i].registered = phxfs_registered(phxvol_pick_device(&x[i]),
+						   x[i].buf, 1) == 1;
+		x[i].candidate = x[i].on_device || x[i].registered ||
+				 phxvol_env.force_direct;
 		any |= x[i].candidate;
 	}
 	return any;

@@ -274,6 +274,17 @@ static int move_batched(int fd, int dev, void *buf,
 	return ret;
 }
 
+/* Many runs of staged device memory, in all their requests. */
+#define STAGED_MANY_RUNS 16
+
+bool phxvol_worth_direct(const struct phxvol_xfer *x, size_t nruns,
+			 uint64_t bytes)
+{
+	if (!x->on_device || x->registered || nruns < STAGED_MANY_RUNS)
+		return true;
+	return bytes / nruns >= phxvol_env.min_run;
+}
+
 static int transfer(const struct phxvol_xfer *x, bool write)
 {
 	struct phxvol_run *runs;
@@ -283,11 +294,16 @@ static int transfer(const struct phxvol_xfer *x, bool write)
 
 	if (ret <= 0)
 		return ret;
+	for (size_t i = 0; i < nruns; i++)
+		bytes += runs[i].len;
 	/*
-	 * A device phxfs cannot open, or a file the connector cannot open
-	 * (gone from its name): HDF5 still can, through its own descriptor.
+	 * Runs too many and small, a device phxfs cannot open, or a file the
+	 * connector cannot open (gone from its name): HDF5 still can, through
+	 * its own descriptor.
 	 */
 	ret = 0;
+	if (!phxvol_worth_direct(x, nruns, bytes))
+		goto out;
 	dev = phxvol_pick_device(x);
 	if (phxvol_device_get(dev) < 0)
 		goto out;
@@ -298,8 +314,6 @@ static int transfer(const struct phxvol_xfer *x, bool write)
 	/* HDF5 may hold raw data not yet written (chunk cache, sieve buffer). */
 	if (x->dset->file_rdwr && phxvol_file_flush(x->dset, x->dxpl) < 0)
 		goto out;
-	for (size_t i = 0; i < nruns; i++)
-		bytes += runs[i].len;
 	if ((nruns >= BATCH_FROM_RUNS ||
 	     (nruns > 1 && bytes >= BATCH_FROM_BYTES) ?
 		     move_batched(fd, dev, x->buf, runs, nruns, write) :

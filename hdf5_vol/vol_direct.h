@@ -15,6 +15,7 @@ struct phxvol_xfer {
 	hid_t mem_type, mem_space, file_space, dxpl;
 	void *buf;
 	bool on_device;		/* @buf is CUDA device memory */
+	bool registered;	/* inside a phxfs registration */
 	bool candidate;		/* for the direct path (vol_dataset.c) */
 	int cuda_device;	/* its device */
 	void *cuda_ctx;		/* and context */
@@ -38,6 +39,13 @@ int phxvol_pick_device(const struct phxvol_xfer *x);
  */
 int phxvol_plan(const struct phxvol_xfer *x, bool write, unsigned int how,
 		struct phxvol_run **runs, size_t *nruns);
+
+/*
+ * Whether @nruns runs of @bytes are worth the direct path for @x's buffer
+ * (see PHXVOL_MIN_RUN_DEFAULT).
+ */
+bool phxvol_worth_direct(const struct phxvol_xfer *x, size_t nruns,
+			 uint64_t bytes);
 
 /* 1 done directly, 0 not eligible (nothing done), -1 error. */
 int phxvol_direct_read(const struct phxvol_xfer *x);

@@ -37,11 +37,20 @@ struct phxvol_wrap_ctx {
 	int device_id;
 };
 
+/*
+ * Runs of device memory the direct path moves through pinned host buffers
+ * (CUDA memory phxfs has not registered) cost a request each, some 10 us:
+ * when a transfer has many, averaging under this, HDF5's own read and one
+ * copy to the device are faster.
+ */
+#define PHXVOL_MIN_RUN_DEFAULT (8u << 10)
+
 /* Settings read once from the environment (vol_env.c). */
 struct phxvol_env {
 	int device_id;		/* PHXFS_VOL_DEVICE, or -1 */
 	bool force_direct;	/* PHXFS_VOL_FORCE_DIRECT=1 */
 	bool print_stats;	/* PHXFS_VOL_STATS=1 */
+	uint64_t min_run;	/* PHXFS_VOL_MIN_RUN, bytes */
 };
 
 extern const H5VL_class_t phxvol_class;

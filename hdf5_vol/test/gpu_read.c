@@ -2,14 +2,16 @@
 /*
  * Dataset reads and writes through the connector with GPU memory: the
  * direct path (phxfs_read/phxfs_write) where the layout allows, the host
- * bounce elsewhere; every byte compared with native host reads, and each
- * transfer's path checked in the connector's statistics. Skips (77) where
+ * bounce elsewhere (and for many short runs, unless PHXFS_VOL_MIN_RUN=0);
+ * every byte compared with native host reads, and each transfer's path
+ * checked in the connector's statistics. Skips (77) where
  * there is no GPU or driver, saying so.
  *
  *	hdf5.vol_gpu_read DIR
  */
 #include "iotest.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,26 +27,41 @@
 
 struct layout {
 	const char *name;
-	int chunked, deflate;
-	int direct;	/* expected path: 1 direct, 0 bounce */
+	hsize_t chunk_cols;	/* 0: contiguous; chunks of 20 rows */
+	int deflate;
+	int direct;		/* the direct path can read it */
+	int whole_in_few_runs;	/* all of it: a few long runs */
 };
 
 static const struct layout layouts[] = {
-	{ "contiguous", 0, 0, 1 },
-	{ "chunked", 1, 0, 1 },
-	{ "chunked_deflate", 1, 1, 0 },
+	{ "contiguous", 0, 0, 1, 1 },
+	{ "chunked", 16, 0, 1, 0 },
+	{ "chunked_rows", NY, 0, 1, 1 },
+	{ "chunked_deflate", 16, 1, 0, 0 },
 };
+
+/*
+ * Many short runs (the hyperslabs here: a run per row and chunk) go
+ * through HDF5 and one copy, unless PHXFS_VOL_MIN_RUN=0.
+ */
+static int every_run_direct(void)
+{
+	const char *v = getenv("PHXFS_VOL_MIN_RUN");
+
+	return v && !strcmp(v, "0");
+}
 
 static void make(const char *path, const int *data)
 {
-	hsize_t dims[2] = { NX, NY }, chunk[2] = { 20, 16 };
+	hsize_t dims[2] = { NX, NY };
 	hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
 	hid_t s = H5Screate_simple(2, dims, NULL);
 
 	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
+		hsize_t chunk[2] = { 20, layouts[i].chunk_cols };
 		hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE), d;
 
-		if (layouts[i].chunked)
+		if (layouts[i].chunk_cols)
 			H5Pset_chunk(dcpl, 2, chunk);
 		if (layouts[i].deflate)
 			H5Pset_deflate(dcpl, 4);
@@ -60,11 +77,18 @@ static void make(const char *path, const int *data)
 	H5Fclose(f);
 }
 
-/* A hyperslab of the dataset into device memory, against the host's. */
-static void read_one(hid_t fv, hid_t fn, const struct layout *l)
+/*
+ * A hyperslab of the dataset (all of it, @whole) into device memory,
+ * against the host's.
+ */
+static void read_one(hid_t fv, hid_t fn, const struct layout *l, bool whole)
 {
-	hsize_t start[2] = { 11, 5 }, count[2] = { 97, 60 };
+	hsize_t start[2] = { whole ? 0 : 11, whole ? 0 : 5 };
+	hsize_t count[2] = { whole ? NX : 97, whole ? NY : 60 };
 	size_t bytes = count[0] * count[1] * sizeof(int);
+	bool direct = l->direct &&
+		      (every_run_direct() || (whole && l->whole_in_few_runs));
+	const char *what = whole ? "all" : "hyperslab";
 	int *host = malloc(bytes), *back = malloc(bytes);
 	void *dev = NULL;
 	hid_t dv = H5Dopen2(fv, l->name, H5P_DEFAULT), dn = H5Dopen2(fn, l->name, H5P_DEFAULT);
@@ -77,16 +101,18 @@ static void read_one(hid_t fv, hid_t fn, const struct layout *l)
 	cudaMemset(dev, 0xEE, bytes);
 	phxfs_vol_get_stats(&a);
 	CHECK(H5Dread(dv, H5T_NATIVE_INT, ms, fs, H5P_DEFAULT, dev) >= 0,
-	      "%s: read into device memory", l->name);
+	      "%s, %s: read into device memory", l->name, what);
 	phxfs_vol_get_stats(&b);
 	CHECK(cudaMemcpy(back, dev, bytes, cudaMemcpyDeviceToHost) == cudaSuccess, "D2H");
-	CHECK(!memcmp(host, back, bytes), "%s: device bytes differ from the native read",
-	      l->name);
-	if (l->direct)
-		CHECK(b.direct_reads == a.direct_reads + 1, "%s: not read directly", l->name);
+	CHECK(!memcmp(host, back, bytes), "%s, %s: device bytes differ from the native read",
+	      l->name, what);
+	if (direct)
+		CHECK(b.direct_reads == a.direct_reads + 1, "%s, %s: not read directly",
+		      l->name, what);
 	else
-		CHECK(b.bounced_reads == a.bounced_reads + 1, "%s: not bounced", l->name);
-	printf("%-18s read  %s\n", l->name, l->direct ? "direct" : "bounced");
+		CHECK(b.bounced_reads == a.bounced_reads + 1, "%s, %s: not bounced",
+		      l->name, what);
+	printf("%-16s %-9s read  %s\n", l->name, what, direct ? "direct" : "bounced");
 	cudaFree(dev);
 	free(host);
 	free(back);
@@ -115,7 +141,7 @@ static void write_one(const char *path, const struct layout *l, const int *fresh
 	      "%s: write from device memory", l->name);
 	phxfs_vol_get_stats(&b);
 	/* Writes go directly to contiguous storage only. */
-	if (!l->chunked)
+	if (!l->chunk_cols)
 		CHECK(b.direct_writes == a.direct_writes + 1, "%s: not written directly", l->name);
 	else
 		CHECK(b.bounced_writes == a.bounced_writes + 1, "%s: not bounced", l->name);
@@ -131,7 +157,7 @@ static void write_one(const char *path, const struct layout *l, const int *fresh
 	      l->name);
 	H5Dclose(d);
 	H5Fclose(f);
-	printf("%-18s write %s\n", l->name, l->chunked ? "bounced" : "direct");
+	printf("%-16s write %s\n", l->name, l->chunk_cols ? "bounced" : "direct");
 	free(back);
 }
 
@@ -164,8 +190,10 @@ int main(int argc, char **argv)
 	phxfs_vol_set_fapl(fapl, -1);
 	fv = H5Fopen(path, H5F_ACC_RDONLY, fapl);
 	fn = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++)
-		read_one(fv, fn, &layouts[i]);
+	for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
+		read_one(fv, fn, &layouts[i], false);
+		read_one(fv, fn, &layouts[i], true);
+	}
 	H5Fclose(fv);
 	H5Fclose(fn);
 	H5Pclose(fapl);
