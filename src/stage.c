@@ -25,23 +25,11 @@ struct phxfs_stage {
 	} bounce[2];
 	struct ctx_stream *streams;
 	size_t nr_streams;
-	struct phxfs_stage *next;		/* on the spare list */
 };
 
 static pthread_key_t stage_key;
 static bool stage_key_ok;
 static pthread_once_t stage_once = PTHREAD_ONCE_INIT;
-
-/*
- * Stages of threads that ended, for threads to come: pinned memory and
- * streams take milliseconds to make, and a batch's workers or an
- * application's threads come and go. At most MAX_SPARE are kept.
- */
-#define MAX_SPARE 64
-
-static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct phxfs_stage *spare;
-static unsigned int nr_spare;
 
 static void drop_bounce(struct phxfs_stage *s, int i)
 {
@@ -53,8 +41,11 @@ static void drop_bounce(struct phxfs_stage *s, int i)
 	s->bounce[i].pinned = false;
 }
 
-static void stage_free(struct phxfs_stage *s)
+/* The key's destructor: runs when a thread that did staged I/O exits. */
+static void stage_free(void *arg)
 {
+	struct phxfs_stage *s = arg;
+
 	drop_bounce(s, 0);
 	drop_bounce(s, 1);
 	for (size_t i = 0; i < s->nr_streams; i++)
@@ -63,58 +54,9 @@ static void stage_free(struct phxfs_stage *s)
 	free(s);
 }
 
-/* The key's destructor: a thread that did staged I/O exits. */
-static void stage_release(void *arg)
-{
-	struct phxfs_stage *s = arg;
-
-	pthread_mutex_lock(&spare_lock);
-	if (nr_spare < MAX_SPARE) {
-		s->next = spare;
-		spare = s;
-		nr_spare++;
-		s = NULL;
-	}
-	pthread_mutex_unlock(&spare_lock);
-	if (s)
-		stage_free(s);
-}
-
-/* A spare stage made by @ops with buffers of @size, or NULL. */
-static struct phxfs_stage *spare_take(const struct phxfs_mem_ops *ops,
-				      size_t size)
-{
-	struct phxfs_stage **p, *s = NULL;
-
-	pthread_mutex_lock(&spare_lock);
-	for (p = &spare; *p; p = &(*p)->next) {
-		if ((*p)->ops == ops && (*p)->size == size) {
-			s = *p;
-			*p = s->next;
-			nr_spare--;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&spare_lock);
-	return s;
-}
-
-/* A fork never finds the list locked in the child. */
-static void spare_lock_take(void)
-{
-	pthread_mutex_lock(&spare_lock);
-}
-
-static void spare_lock_give(void)
-{
-	pthread_mutex_unlock(&spare_lock);
-}
-
 static void stage_key_create(void)
 {
-	stage_key_ok = pthread_key_create(&stage_key, stage_release) == 0 &&
-		       !pthread_atfork(spare_lock_take, spare_lock_give,
-				       spare_lock_give);
+	stage_key_ok = pthread_key_create(&stage_key, stage_free) == 0;
 }
 
 struct phxfs_stage *phxfs_stage_get(void)
@@ -132,16 +74,13 @@ struct phxfs_stage *phxfs_stage_get(void)
 	s = pthread_getspecific(stage_key);
 	if (s)
 		return s;
-	s = spare_take(phxfs_mem_ops(), knobs->bounce_size);
-	if (!s) {
-		s = calloc(1, sizeof(*s));
-		if (!s)
-			return NULL;
-		s->ops = phxfs_mem_ops();
-		s->size = knobs->bounce_size;
-	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->ops = phxfs_mem_ops();
+	s->size = knobs->bounce_size;
 	if (pthread_setspecific(stage_key, s)) {
-		stage_release(s);
+		free(s);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -205,11 +144,4 @@ void phxfs_stage_unload(void)
 	if (s)
 		stage_free(s);
 	pthread_key_delete(stage_key);
-	pthread_mutex_lock(&spare_lock);
-	while ((s = spare)) {
-		spare = s->next;
-		stage_free(s);
-	}
-	nr_spare = 0;
-	pthread_mutex_unlock(&spare_lock);
 }

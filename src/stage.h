@@ -3,8 +3,7 @@
  * A thread's staging resources for I/O that cannot go straight to its
  * buffer: two bounce buffers of PHXFS_BOUNCE_SIZE and a stream per CUDA
  * context, each made at its first use and kept until the thread exits (a
- * pool worker's for the process's life, a caller's for small requests),
- * then kept for the next thread that needs one (up to 64 of them).
+ * pool worker's for the process's life, a caller's for small requests).
  */
 #ifndef PHXFS_STAGE_H
 #define PHXFS_STAGE_H
@@ -33,7 +32,7 @@ void *phxfs_stage_bounce(struct phxfs_stage *s, int i, bool pinned);
  */
 void *phxfs_stage_stream(struct phxfs_stage *s, void *ctx, bool ordered);
 
-/* At library unload: free the calling thread's and the spare ones. */
+/* At library unload: free the calling thread's, forget the others'. */
 void phxfs_stage_unload(void);
 
 #endif /* PHXFS_STAGE_H */

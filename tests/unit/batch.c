@@ -4,15 +4,12 @@
  * io_uring's ring and than 256), host memory (io_uring) and fake device
  * memory (the workers) mixed in one batch, buffered and O_DIRECT, reads
  * and writes, short reads at the end of the file, I/O errors as events,
- * malformed submissions refused whole, reap's min/max/timeout, a batch
- * destroyed with requests still in flight, and threads that reuse the
- * pinned buffers and streams of threads that ended. Every byte is
- * checked.
+ * malformed submissions refused whole, reap's min/max/timeout, and a
+ * batch destroyed with requests still in flight. Every byte is checked.
  */
 #define _GNU_SOURCE
 #include "iotest.h"
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <time.h>
 
@@ -258,50 +255,6 @@ static void destroy_in_flight(int fd, unsigned char *host)
 	CHECK(!fakedev_stats.in_flight, "copies in flight after destroy");
 }
 
-static void *read_on_device(void *arg)
-{
-	int fd = *(int *)arg;
-
-	CHECK(phxfs_read(fd, DEV, fakedev_addr(0, 0), 0, 64 * KIB, 0) ==
-	      (ssize_t)(64 * KIB), "read from a new thread: %s",
-	      strerror(errno));
-	return NULL;
-}
-
-static void run_thread(int fd)
-{
-	pthread_t t;
-
-	CHECK(!pthread_create(&t, NULL, read_on_device, &fd), "thread");
-	pthread_join(t, NULL);
-}
-
-/*
- * A thread that ends leaves its pinned buffers and streams to the next
- * (a batch's workers, an application's threads): one made, none more.
- */
-static void stage_reuse(int fd)
-{
-	const char *small = getenv("PHXFS_SMALL_IO");
-	int pinned, streams;
-
-	/* Tiny knobs: the pool's threads do even a small read. */
-	if (small && strcmp(small, "1M")) {
-		printf("stage reuse: not checked with PHXFS_SMALL_IO=%s\n", small);
-		return;
-	}
-	run_thread(fd);
-	pinned = fakedev_stats.pinned_allocs;
-	streams = fakedev_stats.streams;
-	for (int i = 0; i < 3; i++)
-		run_thread(fd);
-	CHECK(fakedev_stats.pinned_allocs == pinned &&
-	      fakedev_stats.streams == streams,
-	      "three more threads made %d pinned buffers and %d streams",
-	      fakedev_stats.pinned_allocs - pinned,
-	      fakedev_stats.streams - streams);
-}
-
 int main(void)
 {
 	char path[4096], wpath[4096];
@@ -322,7 +275,6 @@ int main(void)
 	direct = open(path, O_RDONLY | O_DIRECT);
 
 	reads(fd, false, host, "buffered reads");
-	stage_reuse(fd);
 	if (direct >= 0) {
 		reads(direct, true, host, "O_DIRECT reads");
 		writes(wpath, O_DIRECT, "O_DIRECT writes");
