@@ -4,6 +4,7 @@
  * points, and the public helpers of phxfs_vol.h.
  */
 #include <H5PLextern.h>
+#include <pthread.h>
 
 #include "vol_callbacks.h"
 #include "vol_direct.h"
@@ -156,6 +157,25 @@ hid_t phxfs_vol_register(void)
 	return H5VLregister_connector(&phxvol_class, H5P_DEFAULT);
 }
 
+/*
+ * The connector registered once by phxfs_vol_set_fapl() stays until HDF5
+ * closes (H5close, or exit): else it went, with its batch threads and open
+ * devices, whenever the last file using it closed, and the next file made
+ * them again.
+ */
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+static hid_t kept = H5I_INVALID_HID;
+
+static void keep_registered(hid_t id)
+{
+	pthread_mutex_lock(&kept_lock);
+	if (kept < 0 || H5Iis_valid(kept) <= 0) {
+		kept = id;
+		H5Iinc_ref(kept);
+	}
+	pthread_mutex_unlock(&kept_lock);
+}
+
 herr_t phxfs_vol_set_fapl(hid_t fapl, int device_id)
 {
 	struct phxfs_vol_info info = { .device_id = device_id };
@@ -164,6 +184,7 @@ herr_t phxfs_vol_set_fapl(hid_t fapl, int device_id)
 
 	if (id < 0)
 		return -1;
+	keep_registered(id);
 	if (device_id < -1 || device_id > 63) {
 		PHXVOL_ERR("phxfs_vol_set_fapl: device %d out of range (-1 to 63)",
 			   device_id);

@@ -890,6 +890,9 @@ static void info_round_trip(void)
 		      "device=99 accepted");
 	} H5E_END_TRY
 	H5VLclose(id);
+	/* Every id closed: phxfs_vol_set_fapl's registration stays. */
+	CHECK(H5VLis_connector_registered_by_value(PHXFS_VOL_VALUE) > 0,
+	      "the connector went when its last id closed");
 	printf("%-28s ok\n", "info_round_trip");
 }
 
