@@ -7,7 +7,8 @@
  * collectively (all ranks direct, through libphxfs_mpi) and once
  * collectively with rank 0 asking for a type conversion (so that no rank
  * may go direct: all must take the library's path, or hang), contiguous
- * and chunked, and check every value. Plain HDF5 and MPI calls only.
+ * and chunked, then again with collective metadata reads, and check every
+ * value. Plain HDF5 and MPI calls only.
  *
  *	mpirun -n N hdf5_vol_mpi_read DIR
  */
@@ -144,6 +145,27 @@ int main(int argc, char **argv)
 		}
 		H5Dclose(d);
 	}
+	H5Fclose(f);
+
+	/*
+	 * Metadata reads made collective: rank 0 alone reads chunked data
+	 * independently (its chunk lookups must not wait for the others);
+	 * collectively, chunked data stays with HDF5 (the ranks would look up
+	 * different chunks) and contiguous data goes direct.
+	 */
+	H5Pset_all_coll_metadata_ops(fapl, true);
+	f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+	dc = H5Dopen2(f, "contiguous", H5P_DEFAULT);
+	dk = H5Dopen2(f, "chunked", H5P_DEFAULT);
+	check_read(rank ? dc : dk, rank, H5FD_MPIO_INDEPENDENT, H5T_NATIVE_INT,
+		   rank ? "contiguous, independent, collective metadata" :
+			  "chunked, rank 0 alone, collective metadata");
+	check_read(dk, rank, H5FD_MPIO_COLLECTIVE, H5T_NATIVE_INT,
+		   "chunked, collective, collective metadata");
+	check_read(dc, rank, H5FD_MPIO_COLLECTIVE, H5T_NATIVE_INT,
+		   "contiguous, collective, collective metadata");
+	H5Dclose(dc);
+	H5Dclose(dk);
 	H5Fclose(f);
 	H5Pclose(fapl);
 	free(data);
