@@ -10,6 +10,7 @@
 
 #ifdef H5_HAVE_PARALLEL
 #include <errno.h>
+#include <limits.h>
 #include <mpi.h>
 #include <phxfs/phxfs.h>
 #include <phxfs/phxfs_mpi.h>
@@ -126,38 +127,50 @@ static int open_mpi(struct coll_file *cf, int device, const char *path)
 	return ret;
 }
 
+/* One dataset's runs in a collective read. */
+struct part {
+	struct phxvol_run *runs;
+	size_t nruns;
+};
+
 /*
- * Whether this rank can read its part directly: one dataset, a buffer the
- * direct path takes, the device the file's context uses, runs planned
- * (without chunk index lookups when metadata reads are collective: the
- * ranks would make different ones) and worth it. The runs, and the path
- * if the context is still to be opened, come back.
+ * Whether this rank can read dataset @x directly: in @cf's file, a buffer
+ * the direct path takes, on @device (the one the file's context uses),
+ * runs planned (without chunk index lookups when metadata reads are
+ * collective: the ranks would make different ones) and worth it.
  */
-static bool can_read(const struct phxvol_xfer *x, size_t count,
-		     const struct coll_file *cf, struct phxvol_run **runs,
-		     size_t *nruns, char **path)
+static bool can_read(const struct phxvol_xfer *x, const struct coll_file *cf,
+		     int device, struct part *p)
 {
 	uint64_t bytes = 0;
-	int device;
 
-	if (count != 1 || cf->broken || !x->candidate)
-		return false;
-	device = phxvol_pick_device(x);
-	if ((cf->ctx && device != cf->device) ||
-	    phxvol_device_get(device) < 0)
+	if (!x->candidate || phxvol_under_file(x->dset) != cf->under ||
+	    phxvol_pick_device(x) != device)
 		return false;
 	if (phxvol_plan(x, false, PHXVOL_PLAN_COLLECTIVE |
 			(cf->coll_md ? PHXVOL_PLAN_NO_INDEX : 0),
-			runs, nruns) != 1)
+			&p->runs, &p->nruns) != 1)
 		return false;
-	for (size_t i = 0; i < *nruns; i++)
-		bytes += (*runs)[i].len;
-	if (phxvol_worth_direct(x, *nruns, bytes) &&
-	    (cf->ctx || (*path = phxvol_file_name(x->dset))))
-		return true;
-	free(*runs);
-	*runs = NULL;
-	return false;
+	for (size_t i = 0; i < p->nruns; i++)
+		bytes += p->runs[i].len;
+	return phxvol_worth_direct(x, p->nruns, bytes);
+}
+
+/* This rank's vote: every dataset readable directly (runs in @parts). */
+static int vote(const struct phxvol_xfer *x, size_t count,
+		const struct coll_file *cf, struct part *parts, char **path)
+{
+	int device = phxvol_pick_device(&x[0]);
+
+	if (cf->broken || (cf->ctx && device != cf->device) ||
+	    phxvol_device_get(device) < 0)
+		return 0;
+	for (size_t i = 0; i < count; i++)
+		if (!can_read(&x[i], cf, device, &parts[i]))
+			return 0;
+	if (!cf->ctx && !(*path = phxvol_file_name(x[0].dset)))
+		return 0;
+	return 1;
 }
 
 static int read_runs(struct coll_file *cf, const struct phxvol_xfer *x,
@@ -201,11 +214,10 @@ static int read_runs(struct coll_file *cf, const struct phxvol_xfer *x,
 
 int phxvol_collective_read(const struct phxvol_xfer *x, size_t count)
 {
-	struct phxvol_run *runs = NULL;
+	struct part *parts;
 	struct coll_file *cf;
-	size_t nruns = 0;
 	char *path = NULL;
-	int ok, ret = 0;
+	int ret = 1, v[3];
 
 	/*
 	 * Every rank of a collective read sees the same transfer mode and
@@ -216,20 +228,29 @@ int phxvol_collective_read(const struct phxvol_xfer *x, size_t count)
 	    x[0].dset->file_rdwr)
 		return 0;
 	cf = file_state(x[0].dset);
-	if (!cf) {
-		PHXVOL_ERR("cannot keep the file's communicator");
+	parts = calloc(count, sizeof(*parts));
+	if (!cf || !parts) {
+		free(parts);
+		PHXVOL_ERR("out of memory for a collective read");
 		return -1;
 	}
-	ok = can_read(x, count, cf, &runs, &nruns, &path);
-	MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_MIN, cf->comm);
-	if (ok && !cf->ctx && open_mpi(cf, phxvol_pick_device(x), path)) {
-		cf->broken = true;	/* on every rank: the calls agree */
-		ok = 0;
-	}
-	if (ok)
-		ret = read_runs(cf, x, runs, nruns);
+	/* All can, with as many datasets each (H5Dread_multi). */
+	v[0] = vote(x, count, cf, parts, &path);
+	v[1] = count > INT_MAX ? INT_MAX : (int)count;
+	v[2] = -v[1];
+	MPI_Allreduce(MPI_IN_PLACE, v, 3, MPI_INT, MPI_MIN, cf->comm);
+	if (!v[0] || v[1] != -v[2])
+		ret = 0;
+	else if (!cf->ctx && open_mpi(cf, phxvol_pick_device(x), path))
+		ret = 0, cf->broken = true;	/* on every rank: the calls agree */
+	/* One collective call per dataset on every rank, failed or not. */
+	for (size_t i = 0; ret != 0 && i < count; i++)
+		if (read_runs(cf, &x[i], parts[i].runs, parts[i].nruns) < 0)
+			ret = -1;
+	for (size_t i = 0; i < count; i++)
+		free(parts[i].runs);
+	free(parts);
 	free(path);
-	free(runs);
 	return ret;
 }
 

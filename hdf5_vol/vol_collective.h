@@ -12,9 +12,10 @@
 #include "vol_direct.h"
 
 /*
- * phxvol_collective_read() - a collective H5Dread (@count datasets) on a
- * file of the MPI-IO driver, read with phxfs_mpi_readv_at_all() if every
- * rank of the file's communicator can read its selection directly
+ * phxvol_collective_read() - a collective H5Dread (@count datasets of one
+ * file, H5Dread_multi) on a file of the MPI-IO driver, read with one
+ * phxfs_mpi_readv_at_all() per dataset if every rank of the file's
+ * communicator can read its selections directly, with as many datasets
  * Return: 1 done; 0 not such a read, or some rank cannot (every rank then
  * returns 0 and leaves the read to HDF5); -1 error.
  */

@@ -4,7 +4,8 @@
  * the ranks write their blocks of rows collectively with the MPI-IO
  * driver, then reopen the file read-only and read their own blocks, once
  * independently (the connector's direct path, per rank), once
- * collectively (all ranks direct, through libphxfs_mpi) and once
+ * collectively (all ranks direct, through libphxfs_mpi; also both
+ * datasets in one H5Dread_multi) and once
  * collectively with rank 0 asking for a type conversion (so that no rank
  * may go direct: all must take the library's path, or hang), contiguous
  * and chunked, then again with collective metadata reads, and check every
@@ -66,6 +67,41 @@ static void check_read(hid_t d, int rank, H5FD_mpio_xfer_t mode, hid_t type,
 	H5Sclose(fs);
 }
 
+/* Both datasets in one collective H5Dread_multi. */
+static void check_read_multi(hid_t dc, hid_t dk, int rank)
+{
+	hsize_t start[2] = { (hsize_t)rank * ROWS, 0 }, count[2] = { ROWS, COLS };
+	hid_t dset[2] = { dc, dk }, type[2] = { H5T_NATIVE_INT, H5T_NATIVE_INT };
+	hid_t fs[2], ms[2], dxpl = H5Pcreate(H5P_DATASET_XFER);
+	int *buf[2];
+	int bad = 0;
+
+	H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
+	for (int k = 0; k < 2; k++) {
+		fs[k] = H5Dget_space(dset[k]);
+		ms[k] = H5Screate_simple(2, count, NULL);
+		H5Sselect_hyperslab(fs[k], H5S_SELECT_SET, start, NULL, count, NULL);
+		buf[k] = calloc(ROWS * COLS, sizeof(int));
+	}
+	if (H5Dread_multi(2, dset, type, ms, fs, dxpl, (void **)buf) < 0) {
+		printf("FAIL rank %d: collective H5Dread_multi\n", rank);
+		failures++;
+	}
+	for (int k = 0; k < 2; k++) {
+		for (hsize_t i = 0; i < ROWS; i++)
+			for (hsize_t j = 0; j < COLS; j++)
+				bad += buf[k][i * COLS + j] != value(start[0] + i, j);
+		free(buf[k]);
+		H5Sclose(ms[k]);
+		H5Sclose(fs[k]);
+	}
+	if (bad) {
+		printf("FAIL rank %d: H5Dread_multi: %d wrong values\n", rank, bad);
+		failures++;
+	}
+	H5Pclose(dxpl);
+}
+
 int main(int argc, char **argv)
 {
 	int rank, size, total;
@@ -121,6 +157,11 @@ int main(int argc, char **argv)
 	H5Fclose(f);
 
 	f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+	dc = H5Dopen2(f, "contiguous", H5P_DEFAULT);
+	dk = H5Dopen2(f, "chunked", H5P_DEFAULT);
+	check_read_multi(dc, dk, rank);
+	H5Dclose(dc);
+	H5Dclose(dk);
 	for (int k = 0; k < 2; k++) {
 		static const char *const name[] = { "contiguous", "chunked" };
 		/* Rank 0 converts (to the same bytes): nobody may go direct. */
