@@ -77,6 +77,7 @@ struct phxfs_vol_stats {
 	uint64_t bounced_reads;		/* of those, into device memory */
 	uint64_t bounced_writes;
 	uint64_t collective_reads;	/* of the direct reads, collective ones */
+	uint64_t collective_writes;	/* of the direct writes, collective ones */
 };
 
 /*

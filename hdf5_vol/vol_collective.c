@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Collective reads with the MPI-IO driver (vol_collective.h). A file
- * keeps, from its first collective read on, a duplicate of its
+ * Collective reads and writes with the MPI-IO driver (vol_collective.h).
+ * A file keeps, from its first collective transfer on, a duplicate of its
  * communicator, and from its first direct one a libphxfs_mpi context and
  * file: every rank creates and frees them in the same collective calls
- * (H5Dread, H5Fclose), which is what makes them collective-safe.
+ * (H5Dread/H5Dwrite, H5Fclose), which is what makes them collective-safe.
  */
 #include "vol_collective.h"
 
@@ -100,7 +100,8 @@ static struct coll_file *file_state(struct phxvol_obj *dset)
  * O_DIRECT only where the module serves it (through the page cache, as the
  * independent path, otherwise).
  */
-static int open_mpi(struct coll_file *cf, int device, const char *path)
+static int open_mpi(struct coll_file *cf, int device, const char *path,
+		    bool rdwr)
 {
 	char dev[16];
 	MPI_Info info;
@@ -114,8 +115,9 @@ static int open_mpi(struct coll_file *cf, int device, const char *path)
 							       "disable");
 	ret = phxfs_mpi_init(cf->comm, info, &cf->ctx);
 	if (!ret) {
-		ret = phxfs_mpi_file_open(cf->ctx, path, MPI_MODE_RDONLY, info,
-					  &cf->file);
+		ret = phxfs_mpi_file_open(cf->ctx, path,
+					  rdwr ? MPI_MODE_RDWR : MPI_MODE_RDONLY,
+					  info, &cf->file);
 		if (ret) {
 			phxfs_mpi_finalize(cf->ctx);
 			cf->ctx = NULL;
@@ -139,15 +141,15 @@ struct part {
  * runs planned (without chunk index lookups when metadata reads are
  * collective: the ranks would make different ones) and worth it.
  */
-static bool can_read(const struct phxvol_xfer *x, const struct coll_file *cf,
-		     int device, struct part *p)
+static bool can_move(const struct phxvol_xfer *x, bool write,
+		     const struct coll_file *cf, int device, struct part *p)
 {
 	uint64_t bytes = 0;
 
 	if (!x->candidate || phxvol_under_file(x->dset) != cf->under ||
 	    phxvol_pick_device(x) != device)
 		return false;
-	if (phxvol_plan(x, false, PHXVOL_PLAN_COLLECTIVE |
+	if (phxvol_plan(x, write, PHXVOL_PLAN_COLLECTIVE |
 			(cf->coll_md ? PHXVOL_PLAN_NO_INDEX : 0),
 			&p->runs, &p->nruns) != 1)
 		return false;
@@ -156,8 +158,8 @@ static bool can_read(const struct phxvol_xfer *x, const struct coll_file *cf,
 	return phxvol_worth_direct(x, p->nruns, bytes);
 }
 
-/* This rank's vote: every dataset readable directly (runs in @parts). */
-static int vote(const struct phxvol_xfer *x, size_t count,
+/* This rank's vote: every dataset movable directly (runs in @parts). */
+static int vote(const struct phxvol_xfer *x, size_t count, bool write,
 		const struct coll_file *cf, struct part *parts, char **path)
 {
 	int device = phxvol_pick_device(&x[0]);
@@ -166,15 +168,15 @@ static int vote(const struct phxvol_xfer *x, size_t count,
 	    phxvol_device_get(device) < 0)
 		return 0;
 	for (size_t i = 0; i < count; i++)
-		if (!can_read(&x[i], cf, device, &parts[i]))
+		if (!can_move(&x[i], write, cf, device, &parts[i]))
 			return 0;
 	if (!cf->ctx && !(*path = phxvol_file_name(x[0].dset)))
 		return 0;
 	return 1;
 }
 
-static int read_runs(struct coll_file *cf, const struct phxvol_xfer *x,
-		     const struct phxvol_run *runs, size_t nruns)
+static int move_runs(struct coll_file *cf, const struct phxvol_xfer *x,
+		     bool write, const struct phxvol_run *runs, size_t nruns)
 {
 	struct phxfs_mpi_extent *ext = calloc(nruns ? nruns : 1, sizeof(*ext));
 	size_t bytes = 0, want = 0;
@@ -192,60 +194,88 @@ static int read_runs(struct coll_file *cf, const struct phxvol_xfer *x,
 		};
 		want += runs[i].len;
 	}
-	ret = phxfs_mpi_readv_at_all(cf->file, x->buf, ext, nruns, &bytes);
+	ret = write ?
+		phxfs_mpi_writev_at_all(cf->file, x->buf, ext, nruns, &bytes) :
+		phxfs_mpi_readv_at_all(cf->file, x->buf, ext, nruns, &bytes);
 	free(ext);
 	if (oom) {
-		PHXVOL_ERR("out of memory for a collective read");
+		PHXVOL_ERR("out of memory for a collective transfer");
 		return -1;
 	}
 	if (ret) {
-		PHXVOL_ERR("phxfs_mpi_readv_at_all: %s", strerror(errno));
+		PHXVOL_ERR("%s: %s", write ? "phxfs_mpi_writev_at_all" :
+				     "phxfs_mpi_readv_at_all", strerror(errno));
 		return -1;
 	}
 	if (bytes != want) {
-		PHXVOL_ERR("collective read of %zu bytes: %zu before the end of the file",
-			   want, bytes);
+		PHXVOL_ERR("collective %s of %zu bytes: %zu moved",
+			   write ? "write" : "read", want, bytes);
 		return -1;
 	}
-	phxvol_stat_add(PHXVOL_DIRECT_READ, want);
-	phxvol_stat_add(PHXVOL_COLLECTIVE_READ, want);
+	phxvol_stat_add(write ? PHXVOL_DIRECT_WRITE : PHXVOL_DIRECT_READ, want);
+	phxvol_stat_add(write ? PHXVOL_COLLECTIVE_WRITE :
+				PHXVOL_COLLECTIVE_READ, want);
 	return 1;
 }
 
-int phxvol_collective_read(const struct phxvol_xfer *x, size_t count)
+/*
+ * A file open for writing: HDF5's own copies of raw data written out first
+ * (its flush is collective: every rank calls it, and they agree on how it
+ * went). 0, or -1 on every rank.
+ */
+static int flush_together(const struct phxvol_xfer *x, struct coll_file *cf)
+{
+	int bad;
+
+	if (!x->dset->file_rdwr)
+		return 0;
+	bad = phxvol_file_flush(x->dset, x->dxpl) < 0;
+	MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_MAX, cf->comm);
+	if (bad)
+		PHXVOL_ERR("flushing the file before a collective transfer failed");
+	return bad ? -1 : 0;
+}
+
+int phxvol_collective_transfer(const struct phxvol_xfer *x, size_t count,
+			       bool write)
 {
 	struct part *parts;
 	struct coll_file *cf;
 	char *path = NULL;
 	int ret = 1, v[3];
+	bool go;
 
 	/*
-	 * Every rank of a collective read sees the same transfer mode and
+	 * Every rank of a collective transfer sees the same transfer mode and
 	 * file: these tests agree without a word.
 	 */
 	if (!count || !phxvol_collective(x[0].dxpl) ||
-	    phxvol_file_facts(x[0].dset) < 0 || !x[0].dset->file_mpio ||
-	    x[0].dset->file_rdwr)
+	    phxvol_file_facts(x[0].dset) < 0 || !x[0].dset->file_mpio)
 		return 0;
 	cf = file_state(x[0].dset);
 	parts = calloc(count, sizeof(*parts));
 	if (!cf || !parts) {
 		free(parts);
-		PHXVOL_ERR("out of memory for a collective read");
+		PHXVOL_ERR("out of memory for a collective transfer");
 		return -1;
 	}
 	/* All can, with as many datasets each (H5Dread_multi). */
-	v[0] = vote(x, count, cf, parts, &path);
+	v[0] = vote(x, count, write, cf, parts, &path);
 	v[1] = count > INT_MAX ? INT_MAX : (int)count;
 	v[2] = -v[1];
 	MPI_Allreduce(MPI_IN_PLACE, v, 3, MPI_INT, MPI_MIN, cf->comm);
 	if (!v[0] || v[1] != -v[2])
 		ret = 0;
-	else if (!cf->ctx && open_mpi(cf, phxvol_pick_device(x), path))
+	else if (!cf->ctx && open_mpi(cf, phxvol_pick_device(x), path,
+				      x[0].dset->file_rdwr))
 		ret = 0, cf->broken = true;	/* on every rank: the calls agree */
+	else if (flush_together(x, cf) < 0)
+		ret = -1;
 	/* One collective call per dataset on every rank, failed or not. */
-	for (size_t i = 0; ret != 0 && i < count; i++)
-		if (read_runs(cf, &x[i], parts[i].runs, parts[i].nruns) < 0)
+	go = ret > 0;
+	for (size_t i = 0; go && i < count; i++)
+		if (move_runs(cf, &x[i], write, parts[i].runs,
+			      parts[i].nruns) < 0)
 			ret = -1;
 	for (size_t i = 0; i < count; i++)
 		free(parts[i].runs);
@@ -275,10 +305,12 @@ void phxvol_collective_file_close(void *under_file)
 
 #else /* !H5_HAVE_PARALLEL */
 
-int phxvol_collective_read(const struct phxvol_xfer *x, size_t count)
+int phxvol_collective_transfer(const struct phxvol_xfer *x, size_t count,
+			       bool write)
 {
 	(void)x;
 	(void)count;
+	(void)write;
 	return 0;
 }
 

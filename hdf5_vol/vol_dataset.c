@@ -2,7 +2,7 @@
 /*
  * Datasets: reads and writes try the direct path for device buffers (and
  * for host buffers with PHXFS_VOL_FORCE_DIRECT=1), one dataset at a time,
- * or all ranks together for a collective read; the rest goes to the
+ * or all ranks together for a collective one; the rest goes to the
  * connector beneath as it came.
  */
 #include <phxfs/phxfs.h>
@@ -121,8 +121,8 @@ static herr_t transfer(bool write, size_t count, void *dset[],
 		x[i].buf = buf[i];
 	}
 	any = any_candidate(count, x);
-	/* Collective reads: every rank direct, or every rank as below. */
-	direct = write ? 0 : phxvol_collective_read(x, count);
+	/* Collective transfers: every rank direct, or every rank as below. */
+	direct = phxvol_collective_transfer(x, count, write);
 	if (direct) {
 		ret = direct < 0 ? -1 : 0;
 		goto done;

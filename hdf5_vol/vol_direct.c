@@ -107,8 +107,9 @@ int phxvol_plan(const struct phxvol_xfer *x, bool write, unsigned int how,
 		return 0;
 	if (!x->dset->file_named)
 		return 0;
-	/* The MPI-IO driver's flush is collective: not from one rank. */
-	if (x->dset->file_rdwr && x->dset->file_mpio)
+	/* The MPI-IO driver's flush is collective: not from one rank alone. */
+	if (x->dset->file_rdwr && x->dset->file_mpio &&
+	    !(how & PHXVOL_PLAN_COLLECTIVE))
 		return 0;
 	/*
 	 * Writes: into allocated contiguous storage of a writable file, and

@@ -24,6 +24,7 @@ void phxfs_vol_get_stats(struct phxfs_vol_stats *s)
 	s->bounced_reads = count[PHXVOL_BOUNCED_READ];
 	s->bounced_writes = count[PHXVOL_BOUNCED_WRITE];
 	s->collective_reads = count[PHXVOL_COLLECTIVE_READ];
+	s->collective_writes = count[PHXVOL_COLLECTIVE_WRITE];
 }
 
 void phxvol_stats_print(void)
@@ -32,7 +33,7 @@ void phxvol_stats_print(void)
 
 	phxfs_vol_get_stats(&s);
 	fprintf(stderr,
-		"phxfs_vol: direct_reads=%llu direct_read_bytes=%llu direct_writes=%llu direct_write_bytes=%llu fallback_reads=%llu fallback_writes=%llu bounced_reads=%llu bounced_writes=%llu collective_reads=%llu\n",
+		"phxfs_vol: direct_reads=%llu direct_read_bytes=%llu direct_writes=%llu direct_write_bytes=%llu fallback_reads=%llu fallback_writes=%llu bounced_reads=%llu bounced_writes=%llu collective_reads=%llu collective_writes=%llu\n",
 		(unsigned long long)s.direct_reads,
 		(unsigned long long)s.direct_read_bytes,
 		(unsigned long long)s.direct_writes,
@@ -41,5 +42,6 @@ void phxvol_stats_print(void)
 		(unsigned long long)s.fallback_writes,
 		(unsigned long long)s.bounced_reads,
 		(unsigned long long)s.bounced_writes,
-		(unsigned long long)s.collective_reads);
+		(unsigned long long)s.collective_reads,
+		(unsigned long long)s.collective_writes);
 }

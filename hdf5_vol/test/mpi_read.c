@@ -2,7 +2,8 @@
 /*
  * Parallel HDF5 through the connector (loaded through the environment):
  * the ranks write their blocks of rows collectively with the MPI-IO
- * driver, then reopen the file read-only and read their own blocks, once
+ * driver (contiguous: direct), read them back while the file is open for
+ * writing, then reopen the file read-only and read their own blocks, once
  * independently (the connector's direct path, per rank), once
  * collectively (all ranks direct, through libphxfs_mpi; also both
  * datasets in one H5Dread_multi) and once
@@ -145,9 +146,14 @@ int main(int argc, char **argv)
 		printf("FAIL rank %d: collective H5Dwrite\n", rank);
 		failures++;
 	}
-	/* While open for writing: the library's path (its flush is collective). */
+	/*
+	 * While open for writing: independently, the library's path (its
+	 * flush is collective); collectively, direct after a flush together.
+	 */
 	check_read(dc, rank, H5FD_MPIO_INDEPENDENT, H5T_NATIVE_INT,
 		   "contiguous, open for writing");
+	check_read(dc, rank, H5FD_MPIO_COLLECTIVE, H5T_NATIVE_INT,
+		   "contiguous, collective, open for writing");
 	H5Pclose(dxpl);
 	H5Pclose(dcpl);
 	H5Sclose(ms);
