@@ -25,7 +25,7 @@
 struct coll_file {
 	void *under;		/* the file beneath: the key */
 	MPI_Comm comm;		/* a duplicate of the file's communicator */
-	phxfs_mpi_t *ctx;	/* opened at the first direct read */
+	phxfs_mpi_t *ctx;	/* opened at the first direct transfer */
 	phxfs_mpi_file_t *file;
 	int device;
 	bool coll_md;		/* metadata reads are collective */
@@ -53,8 +53,8 @@ static struct coll_file *unlink_file(void *under)
 }
 
 /*
- * The state of @dset's file, made at its first collective read (every
- * rank is in that read: duplicating the communicator is collective, and
+ * The state of @dset's file, made at its first collective transfer
+ * (every rank is in it: duplicating the communicator is collective, and
  * so is HDF5's copy of the file's access property list).
  */
 static struct coll_file *file_state(struct phxvol_obj *dset)
@@ -259,7 +259,7 @@ int phxvol_collective_transfer(const struct phxvol_xfer *x, size_t count,
 		PHXVOL_ERR("out of memory for a collective transfer");
 		return -1;
 	}
-	/* All can, with as many datasets each (H5Dread_multi). */
+	/* All can, with as many datasets each (H5Dread_multi, H5Dwrite_multi). */
 	v[0] = vote(x, count, write, cf, parts, &path);
 	v[1] = count > INT_MAX ? INT_MAX : (int)count;
 	v[2] = -v[1];
