@@ -259,7 +259,7 @@ int phxvol_collective_transfer(const struct phxvol_xfer *x, size_t count,
 		PHXVOL_ERR("out of memory for a collective transfer");
 		return -1;
 	}
-	/* All can, with as many datasets each (H5Dread_multi, H5Dwrite_multi). */
+	/* All can, with as many datasets each (H5D*_multi). */
 	v[0] = vote(x, count, write, cf, parts, &path);
 	v[1] = count > INT_MAX ? INT_MAX : (int)count;
 	v[2] = -v[1];
