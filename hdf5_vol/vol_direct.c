@@ -227,12 +227,12 @@ static int move_batched(int fd, int dev, void *buf,
 			bool write)
 {
 	struct phxfs_io_req *reqs = calloc(nruns, sizeof(*reqs));
-	struct phxfs_io_event ev[64];
-	size_t left = nruns;
+	ssize_t *res = calloc(nruns, sizeof(*res));
 	int ret = 0;
 
-	if (!reqs || nruns > UINT_MAX) {
+	if (!reqs || !res || nruns > UINT_MAX) {
 		free(reqs);
+		free(res);
 		return move_one_by_one(fd, dev, buf, runs, nruns, write);
 	}
 	for (size_t i = 0; i < nruns; i++)
@@ -241,37 +241,23 @@ static int move_batched(int fd, int dev, void *buf,
 			.fd = fd, .device_id = dev, .buf = buf,
 			.buf_offset = runs[i].mem_off, .size = runs[i].len,
 			.file_offset = (off_t)runs[i].file_off,
-			.user_data = (void *)&runs[i],
 		};
 	pthread_mutex_lock(&batch_lock);
 	if (!batch)
 		batch = phxfs_batch_create(0);
-	if (!batch || phxfs_batch_submit(batch, reqs, (unsigned int)nruns)) {
+	if (!batch ||
+	    phxfs_batch_run(batch, reqs, (unsigned int)nruns, res)) {
 		pthread_mutex_unlock(&batch_lock);
-		free(reqs);
-		return move_one_by_one(fd, dev, buf, runs, nruns, write);
-	}
-	/* Every request is reaped, failed or not: the batch is reused. */
-	while (left) {
-		int got = phxfs_batch_reap(batch, ev, 1, 64, NULL);
-
-		if (got < 0) {	/* cannot happen with valid arguments */
-			ret = -1;
-			PHXVOL_ERR("phxfs_batch_reap: %s", strerror(errno));
-			phxfs_batch_destroy(batch);	/* waits for the rest */
-			batch = NULL;
-			break;
-		}
-		for (int k = 0; k < got; k++) {
-			const struct phxvol_run *r = ev[k].user_data;
-
-			if (ev[k].result != (ssize_t)r->len && ret == 0)
-				ret = run_failed(write, r, ev[k].result);
-		}
-		left -= (size_t)got;
+		ret = move_one_by_one(fd, dev, buf, runs, nruns, write);
+		goto out;
 	}
 	pthread_mutex_unlock(&batch_lock);
+	for (size_t i = 0; i < nruns && !ret; i++)
+		if (res[i] != (ssize_t)runs[i].len)
+			ret = run_failed(write, &runs[i], res[i]);
+out:
 	free(reqs);
+	free(res);
 	return ret;
 }
 

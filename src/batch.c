@@ -558,6 +558,55 @@ int phxfs_batch_reap(phxfs_batch_t *b, struct phxfs_io_event *events,
 	}
 }
 
+int phxfs_batch_run(phxfs_batch_t *b, const struct phxfs_io_req *reqs,
+		    unsigned int n, ssize_t *results)
+{
+	struct phxfs_io_req *mine;
+	struct phxfs_io_event ev[64];
+	unsigned int left = n;
+
+	if (!b || (n && (!reqs || !results))) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (!idle(b)) {
+		errno = EBUSY;
+		return -1;
+	}
+	if (!n)
+		return 0;
+	mine = malloc(n * sizeof(*mine));
+	if (!mine) {
+		errno = ENOMEM;
+		return -1;
+	}
+	/* Each event names the place of its result. */
+	for (unsigned int i = 0; i < n; i++) {
+		mine[i] = reqs[i];
+		mine[i].user_data = &results[i];
+	}
+	if (phxfs_batch_submit(b, mine, n)) {
+		int err = errno;
+
+		/* Part queued before it failed (ENOMEM): none left running. */
+		while (!idle(b))
+			phxfs_batch_reap(b, ev, 1, 64, NULL);
+		free(mine);
+		errno = err;
+		return -1;
+	}
+	free(mine);
+	while (left) {
+		/* Valid arguments: it cannot fail. */
+		int got = phxfs_batch_reap(b, ev, 1, 64, NULL);
+
+		for (int k = 0; k < got; k++)
+			*(ssize_t *)ev[k].user_data = ev[k].result;
+		left -= got > 0 ? (unsigned int)got : 0;
+	}
+	return 0;
+}
+
 void phxfs_batch_destroy(phxfs_batch_t *b)
 {
 	struct phxfs_io_event ev[64];

@@ -232,11 +232,10 @@ static double raw(const struct job *j)
 	phxfs_batch_t *b = raw_batch ? raw_batch :
 			   (raw_batch = phxfs_batch_create(32));
 	struct phxfs_io_req *r = calloc((size_t)n, sizeof(*r));
-	struct phxfs_io_event ev[64];
-	int done = 0;
+	ssize_t *res = calloc((size_t)n, sizeof(*res));
 	double t0;
 
-	if (fd < 0 || !b || !r)
+	if (fd < 0 || !b || !r || !res)
 		die("raw: set-up");
 	t0 = now();
 	if (n == 1) {
@@ -251,18 +250,14 @@ static double raw(const struct job *j)
 				.size = e[i].len,
 				.file_offset = (off_t)e[i].file_off,
 			};
-		if (phxfs_batch_submit(b, r, (unsigned int)n))
-			die("raw: phxfs_batch_submit");
-		while (done < n) {
-			int got = phxfs_batch_reap(b, ev, 1, 64, NULL);
-
-			for (int i = 0; i < got; i++)
-				if (ev[i].result < 0)
-					die("raw: a batched read failed");
-			done += got > 0 ? got : 0;
-		}
+		if (phxfs_batch_run(b, r, (unsigned int)n, res))
+			die("raw: phxfs_batch_run");
+		for (int i = 0; i < n; i++)
+			if (res[i] < 0)
+				die("raw: a batched read failed");
 	}
 	t0 = now() - t0;
+	free(res);
 	free(r);
 	close(fd);
 	return t0;

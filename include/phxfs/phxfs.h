@@ -261,6 +261,21 @@ PHXFS_EXPORT int phxfs_batch_reap(phxfs_batch_t *batch,
 				  const struct timespec *timeout);
 
 /**
+ * phxfs_batch_run() - submit @n requests and wait for every one of them
+ * @batch: a batch with nothing in flight
+ * @reqs: the requests (their user_data is not used)
+ * @results: out: each request's result, in the order of @reqs: bytes
+ *	moved, or -errno
+ *
+ * Return: 0 when every request has ended (@results say how), or -1 with
+ * errno: EINVAL a bad argument or request (nothing submitted), EBUSY
+ * @batch has requests in flight, ENOMEM.
+ */
+PHXFS_EXPORT int phxfs_batch_run(phxfs_batch_t *batch,
+				 const struct phxfs_io_req *reqs,
+				 unsigned int n, ssize_t *results);
+
+/**
  * phxfs_batch_destroy() - wait for every request, drop their events, free
  */
 PHXFS_EXPORT void phxfs_batch_destroy(phxfs_batch_t *batch);

@@ -89,15 +89,14 @@ static int direct_batched(phxfs_mpi_file_t *f, bool write, void *buf,
 			  const struct phxfs_mpi_piece *mine, int n,
 			  size_t *bytes)
 {
-	struct phxfs_io_req *reqs;
-	struct phxfs_io_event ev[64];
-	int left = n, err = 0;
+	struct phxfs_io_req *reqs = calloc((size_t)n, sizeof(*reqs));
+	ssize_t *res = calloc((size_t)n, sizeof(*res));
+	int err = -1;
 
 	if (!f->batch)
 		f->batch = phxfs_batch_create(0);
-	reqs = f->batch ? calloc((size_t)n, sizeof(*reqs)) : NULL;
-	if (!reqs)
-		return -1;
+	if (!f->batch || !reqs || !res)
+		goto out;
 	for (int i = 0; i < n; i++)
 		reqs[i] = (struct phxfs_io_req){
 			.opcode = write ? PHXFS_OP_WRITE : PHXFS_OP_READ,
@@ -105,29 +104,18 @@ static int direct_batched(phxfs_mpi_file_t *f, bool write, void *buf,
 			.buf_offset = (size_t)mine[i].buf,
 			.size = (size_t)mine[i].len, .file_offset = mine[i].off,
 		};
-	if (phxfs_batch_submit(f->batch, reqs, (unsigned int)n)) {
-		free(reqs);
-		return -1;
+	if (phxfs_batch_run(f->batch, reqs, (unsigned int)n, res))
+		goto out;
+	err = 0;
+	for (int i = 0; i < n; i++) {
+		if (res[i] < 0 && !err)
+			err = (int)-res[i];
+		else if (res[i] > 0)
+			*bytes += (size_t)res[i];
 	}
-	/* Every request is reaped, failed or not: the batch is reused. */
-	while (left > 0) {
-		int got = phxfs_batch_reap(f->batch, ev, 1, 64, NULL);
-
-		if (got < 0) {	/* cannot happen with valid arguments */
-			err = errno;
-			phxfs_batch_destroy(f->batch);	/* waits for the rest */
-			f->batch = NULL;
-			break;
-		}
-		for (int k = 0; k < got; k++) {
-			if (ev[k].result < 0 && !err)
-				err = (int)-ev[k].result;
-			else if (ev[k].result > 0)
-				*bytes += (size_t)ev[k].result;
-		}
-		left -= got;
-	}
+out:
 	free(reqs);
+	free(res);
 	return err;
 }
 

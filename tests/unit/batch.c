@@ -4,8 +4,9 @@
  * io_uring's ring and than 256), host memory (io_uring) and fake device
  * memory (the workers) mixed in one batch, buffered and O_DIRECT, reads
  * and writes, short reads at the end of the file, I/O errors as events,
- * malformed submissions refused whole, reap's min/max/timeout, and a
- * batch destroyed with requests still in flight. Every byte is checked.
+ * malformed submissions refused whole, reap's min/max/timeout,
+ * phxfs_batch_run's results in request order, and a batch destroyed with
+ * requests still in flight. Every byte is checked.
  */
 #define _GNU_SOURCE
 #include "iotest.h"
@@ -236,6 +237,63 @@ static void errors(int fd)
 	phxfs_batch_destroy(NULL);
 }
 
+/*
+ * phxfs_batch_run: every request's result in its place (host and device
+ * memory, one at the end of the file, one on a closed descriptor), the
+ * bytes right; refused with requests in flight or bad arguments.
+ */
+static void run_all(int fd, unsigned char *host)
+{
+	enum { N = 40 };
+	struct phxfs_io_req reqs[N];
+	ssize_t res[N];
+	struct phxfs_io_event ev[4];
+	phxfs_batch_t *b = phxfs_batch_create(8);
+	int closed = dup(fd);
+
+	close(closed);
+	CHECK(b != NULL, "create: %s", strerror(errno));
+	if (!b)
+		return;
+	memset(host, 0xEE, (size_t)N * SLOT);
+	for (int k = 0; k < N; k++) {
+		reqs[k] = (struct phxfs_io_req){
+			.opcode = PHXFS_OP_READ, .fd = k == 7 ? closed : fd,
+			.device_id = DEV,
+			.buf = k % 2 ? fakedev_addr(0, 0) : (void *)host,
+			.buf_offset = (size_t)k * SLOT, .size = SLOT,
+			.file_offset = k == 9 ? (off_t)FILE_SIZE - 100 :
+					       (off_t)k * 5000,
+			.user_data = (void *)&res,	/* not used */
+		};
+		res[k] = -12345;
+	}
+	CHECK(!phxfs_batch_run(b, reqs, N, res), "run: %s", strerror(errno));
+	for (int k = 0; k < N; k++) {
+		const struct phxfs_io_req *r = &reqs[k];
+		ssize_t want = k == 7 ? -EBADF : k == 9 ? 100 : (ssize_t)SLOT;
+		unsigned char *p = r->buf == host ? host + r->buf_offset :
+				   fakedev_backing(fakedev_addr(0, r->buf_offset));
+
+		CHECK(res[k] == want, "run: request %d: result %zd, expected %zd",
+		      k, res[k], want);
+		if (want > 0)
+			CHECK(iotest_mismatch(p, (size_t)want, 1,
+					      (uint64_t)r->file_offset) < 0,
+			      "run: request %d: bytes wrong", k);
+	}
+	/* Something in flight: refused, and it still ends as an event. */
+	CHECK(!phxfs_batch_submit(b, reqs, 1), "submit: %s", strerror(errno));
+	CHECK_ERR(phxfs_batch_run(b, reqs, N, res), EBUSY);
+	CHECK(phxfs_batch_reap(b, ev, 1, 4, NULL) == 1, "the request in flight");
+	CHECK_ERR(phxfs_batch_run(b, reqs, N, NULL), EINVAL);
+	CHECK_ERR(phxfs_batch_run(NULL, reqs, N, res), EINVAL);
+	reqs[3].opcode = 7;
+	CHECK_ERR(phxfs_batch_run(b, reqs, N, res), EINVAL);
+	CHECK(!phxfs_batch_run(b, reqs, 0, NULL), "nothing to run");
+	phxfs_batch_destroy(b);
+}
+
 /* Destroying a batch waits for its requests; nothing leaks. */
 static void destroy_in_flight(int fd, unsigned char *host)
 {
@@ -283,6 +341,7 @@ int main(void)
 	}
 	writes(wpath, 0, "buffered writes");
 	errors(fd);
+	run_all(fd, host);
 	destroy_in_flight(fd, host);
 
 	phxfs_close(DEV);
