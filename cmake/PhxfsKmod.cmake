@@ -59,7 +59,7 @@ foreach(release IN LISTS PHXFS_KERNELS)
     CONFTEST "${PROJECT_SOURCE_DIR}/kmod/conftest.sh"
     DEPENDS "${PROJECT_SOURCE_DIR}/include/phxfs/phxfs_ioctl.h"
     MAKE_ARGS "PHXFS_INCLUDE=${PROJECT_SOURCE_DIR}/include"
-              "PHXFS_NV_P2P_H=${PHXFS_NV_P2P_H}"
+              "PHXFS_NV_P2P_H=${PHXFS_NV_P2P_H}" PHXFS_WERROR=1
     COMMENT "Building phoenix-fs (kmod/) for kernel ${release}")
 endforeach()
 

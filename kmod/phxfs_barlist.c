@@ -21,7 +21,8 @@ static int phxfs_parse_bar_slot(const char *s, struct phxfs_bar_slot *slot)
 	if (sscanf(s, "%x:%x:%x.%x/%u%c", &domain, &bus, &dev, &fn, &bar,
 		   &end) != 5)
 		return -EINVAL;
-	if (domain > 0xffff || bus > 0xff || dev > 0x1f || fn > 7 ||
+	/* Domains above 0xffff exist (VMD); the kernel's is an int. */
+	if (domain > INT_MAX || bus > 0xff || dev > 0x1f || fn > 7 ||
 	    bar >= PCI_STD_NUM_BARS)
 		return -EINVAL;
 	slot->domain = domain;

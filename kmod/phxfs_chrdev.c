@@ -38,6 +38,9 @@ bool phxfs_dev_gone(struct phxfs_dev *pdev)
 	return gone;
 }
 
+/* The file's own address_space holds no pages: nothing to read or write. */
+static const struct address_space_operations phxfs_aops = {};
+
 static int phxfs_open(struct inode *inode, struct file *file)
 {
 	struct phxfs_dev *pdev = container_of(inode->i_cdev, struct phxfs_dev,
@@ -67,6 +70,7 @@ static int phxfs_open(struct inode *inode, struct file *file)
 	INIT_LIST_HEAD(&pf->mappings);
 	address_space_init_once(&pf->mapping);
 	pf->mapping.host = inode;
+	pf->mapping.a_ops = &phxfs_aops;
 	file->f_mapping = &pf->mapping;
 	file->private_data = pf;
 
@@ -81,7 +85,11 @@ static int phxfs_release(struct inode *inode, struct file *file)
 	struct phxfs_file *pf = file->private_data;
 	struct phxfs_dev *pdev = pf->pdev;
 
-	/* Every VMA holds the file: no mapping can be left at release. */
+	/*
+	 * Every VMA holds the file, and its close destroys its mapping: none
+	 * is left in the list. Their memory may still be held elsewhere; its
+	 * release needs the device, not this file.
+	 */
 	WARN_ON_ONCE(!list_empty(&pf->mappings));
 	mutex_lock(&pdev->files_lock);
 	list_del(&pf->dev_node);
@@ -124,7 +132,8 @@ static long phxfs_ioc_dev_info(struct phxfs_file *pf, void *arg)
 /**
  * struct phxfs_ioctl_desc - one command of the ABI
  * @cmd:	the command as this module was built with it
- * @min_size:	smallest argument size ever published for it
+ * @min_size:	smallest argument size ever published for it: a number, so
+ *		that appending a member to the struct does not change it
  * @handler:	does the work on a kernel copy of the argument
  */
 struct phxfs_ioctl_desc {
@@ -134,13 +143,12 @@ struct phxfs_ioctl_desc {
 };
 
 static const struct phxfs_ioctl_desc phxfs_ioctls[] = {
-	{ PHXFS_IOC_VERSION, sizeof(struct phxfs_version),
-	  phxfs_ioc_version },
-	{ PHXFS_IOC_DEV_INFO, sizeof(struct phxfs_dev_info),
-	  phxfs_ioc_dev_info },
-	{ PHXFS_IOC_MAP, sizeof(struct phxfs_map), phxfs_ioc_map },
-	{ PHXFS_IOC_UNMAP, sizeof(struct phxfs_unmap), phxfs_ioc_unmap },
-	{ PHXFS_IOC_QUERY, sizeof(struct phxfs_query), phxfs_ioc_query },
+	/* The sizes of ABI 1.0. */
+	{ PHXFS_IOC_VERSION, 24, phxfs_ioc_version },
+	{ PHXFS_IOC_DEV_INFO, 64, phxfs_ioc_dev_info },
+	{ PHXFS_IOC_MAP, 48, phxfs_ioc_map },
+	{ PHXFS_IOC_UNMAP, 16, phxfs_ioc_unmap },
+	{ PHXFS_IOC_QUERY, 16, phxfs_ioc_query },
 };
 
 /* Large enough for every argument struct; checked at build time below. */
@@ -158,6 +166,12 @@ static long phxfs_ioctl(struct file *file, unsigned int cmd,
 
 	BUILD_BUG_ON(sizeof(struct phxfs_dev_info) > sizeof(karg));
 	BUILD_BUG_ON(sizeof(struct phxfs_map) > sizeof(karg));
+	/* A struct may grow, never shrink below what was published. */
+	BUILD_BUG_ON(sizeof(struct phxfs_version) < 24);
+	BUILD_BUG_ON(sizeof(struct phxfs_dev_info) < 64);
+	BUILD_BUG_ON(sizeof(struct phxfs_map) < 48);
+	BUILD_BUG_ON(sizeof(struct phxfs_unmap) < 16);
+	BUILD_BUG_ON(sizeof(struct phxfs_query) < 16);
 
 	if (_IOC_TYPE(cmd) != PHXFS_IOCTL_TYPE ||
 	    _IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE))

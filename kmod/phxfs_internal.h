@@ -8,12 +8,14 @@
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/fs.h>
+#include <linux/kref.h>
 #include <linux/memremap.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include <phxfs/phxfs_ioctl.h>
 
@@ -26,29 +28,35 @@ struct phxfs_mapping;
  * @pgmap:	the kernel's description of the pages
  * @base_pfn:	first page frame of the memory
  * @nr_pages:	number of pages
- * @in_use:	a bit per page that is in a user mapping or still pinned
- * @lock:	protects @in_use; taken from page_free, so IRQ-safe
- * @idle_wq:	woken when a page stops being in use
+ * @claimed:	a bit per page that belongs to a mapping, from its MAP until
+ *		the mapping is released (see the top of phxfs_pages.c)
+ * @lock:	protects @claimed
+ * @mappings:	mappings of these pages not yet released
+ * @released_wq: woken when one is released
  */
 struct phxfs_bar {
 	struct dev_pagemap pgmap;
 	unsigned long base_pfn;
 	unsigned long nr_pages;
-	unsigned long *in_use;
-	spinlock_t lock;	/* protects in_use */
-	wait_queue_head_t idle_wq;
+	unsigned long *claimed;
+	spinlock_t lock;	/* protects claimed */
+	atomic_long_t mappings;
+	wait_queue_head_t released_wq;
 };
 
 /**
  * struct phxfs_provider_ops - how one kind of device memory is pinned
  * @pin:	validate [m->dev_addr, +m->length) for the calling process,
- *		pin it, set m->nr_pages and m->map_offset; called with none
- *		of our locks nor the mmap lock held (take it if needed)
+ *		pin it, set m->nr_pages and m->map_offset; called with the
+ *		device's remove_sem held for reading, but neither the mmap
+ *		lock nor any other lock of ours (take the mmap lock if needed)
  * @pfn:	page frame of the @idx-th PAGE_SIZE page of a pinned range
- * @unpin:	undo @pin; called exactly once per successful @pin, after
- *		the mapping's pages are out of the VMA and out of any I/O.
- *		If the provider revoked the mapping (phxfs_mapping_revoke()),
- *		@unpin must wait until that call has returned.
+ * @unpin:	undo @pin; called exactly once per successful @pin, from the
+ *		release work, once no page of the mapping is referenced any
+ *		more (not in a VMA, not under I/O, not held by anyone); may
+ *		sleep. If the provider revoked the mapping
+ *		(phxfs_mapping_revoke()), @unpin must wait until that call
+ *		has returned.
  */
 struct phxfs_provider_ops {
 	int (*pin)(struct phxfs_mapping *m);
@@ -58,8 +66,10 @@ struct phxfs_provider_ops {
 
 /**
  * struct phxfs_stats - counters shown in sysfs
- * @mappings:	live mappings
- * @pinned_bytes: bytes of device memory in live mappings
+ * @mappings:	mappings not yet released: their memory is still pinned
+ * @pinned_bytes: bytes of device memory they pin
+ * @releasing:	of those, mappings their owner gave up whose pages someone
+ *		else still references (a pipe, an io_uring buffer, I/O)
  * @map_calls:	successful MAP ioctls
  * @unmap_calls: successful UNMAP ioctls
  * @revoked:	mappings revoked by the provider or device removal
@@ -68,6 +78,7 @@ struct phxfs_provider_ops {
 struct phxfs_stats {
 	atomic64_t mappings;
 	atomic64_t pinned_bytes;
+	atomic64_t releasing;
 	atomic64_t map_calls;
 	atomic64_t unmap_calls;
 	atomic64_t revoked;
@@ -79,9 +90,9 @@ struct phxfs_stats {
  * @dev:	the class device behind /dev/phxfs_devN; owns the lifetime
  * @cdev:	the character device
  * @index:	N in phxfs_devN
- * @remove_sem: protects @gone; held for reading across a whole MAP, so
- *		that removal waits for MAPs in progress before the provider
- *		frees what their pin uses
+ * @remove_sem: protects @gone; held for reading across a whole MAP (the
+ *		provider's pin included), so that removal waits for MAPs in
+ *		progress before it revokes
  * @gone:	the provider removed the device; open files get -ENODEV
  * @files_lock:	protects @files; taken before any file's lock
  * @files:	open files, to revoke their mappings on removal
@@ -145,8 +156,9 @@ struct phxfs_dev_desc {
  * @mapping:	this file's own address space, so that revoking one mapping
  *		zaps exactly its VMA (unmap_mapping_range) without taking
  *		the process's mmap lock
- * @lock:	protects @mappings, @next_handle and every mapping's state
- * @mappings:	live mappings made through this file
+ * @lock:	protects @mappings, @next_handle and each mapping's @node and
+ *		@vmas; taken after the mmap lock, before a mapping's lock
+ * @mappings:	mappings made through this file and not destroyed
  * @next_handle: handle of the next mapping
  * @dev_node:	in pdev->files
  */
@@ -154,7 +166,7 @@ struct phxfs_file {
 	struct phxfs_dev *pdev;
 	struct mm_struct *owner_mm;
 	struct address_space mapping;
-	struct mutex lock;	/* protects mappings, next_handle, each mapping */
+	struct mutex lock;	/* protects mappings, next_handle */
 	struct list_head mappings;
 	u64 next_handle;
 	struct list_head dev_node;
@@ -162,37 +174,58 @@ struct phxfs_file {
 
 /**
  * struct phxfs_mapping - device memory backing one VMA
- * @pf:		the file it was made through
- * @node:	in pf->mappings
+ * @ref:	lifetime of this structure: one for @node, one per VMA of
+ *		the owner that points to it, one until the release work ran
+ * @pf:		the file it was made through; valid until @destroyed
+ * @pdev:	the device, referenced until released
+ * @node:	in pf->mappings until destroyed; under pf->lock
+ * @vmas:	VMAs of the owner pointing to it; under pf->lock
  * @handle:	what user space names it by
  * @dev_addr:	device address as user space gave it
  * @length:	bytes as user space gave them
- * @vma_start:	start of the VMA it backs
  * @pgoff:	the VMA's offset in @pf->mapping
- * @nr_pages:	PAGE_SIZE pages mapped
- * @map_offset:	offset of @dev_addr from @vma_start
- * @state_lock:	protects @inserted and @revoked, which a provider's
- *		revocation reads without @pf->lock (see phxfs_mapping_revoke())
- * @inserted:	the pages are in the VMA (and @pgoff is valid)
- * @revoked:	the memory was taken back; PTEs are gone or never went in
- * @unpinned:	ops->unpin() has run; under @pf->lock
+ * @nr_pages:	PAGE_SIZE pages pinned
+ * @map_offset:	offset of @dev_addr from the VMA's start
+ * @nr_claimed:	pages claimed in the BAR (the first ones of the pin)
+ * @lock:	protects the flags below; held across insertion, taken by
+ *		phxfs_mapping_revoke() (from a provider's callback)
+ * @inserted:	the pages went into the VMA
+ * @revoked:	the provider or the device's removal took the memory back
+ * @destroyed:	its owner gave it up (UNMAP, munmap, exit, failed MAP)
+ * @released:	the release work ran: unpinned, pages unclaimed
+ * @claim_held:	@users still counts the mapping's own use
+ * @read_only:	set by the provider: the memory's own mapping cannot be
+ *		written, so ours must not be writable either
+ * @users:	the mapping's own use (until destroyed or revoked), one
+ *		while a MAP is in progress, and one per page handed to a
+ *		user mapping and not yet freed (page_free); the memory is
+ *		released at zero
+ * @release_work: unpins and unclaims, in process context
  * @base_pfn:	pci-bar: first page frame (the range is contiguous)
  * @provider_data: the provider's pin state
  */
 struct phxfs_mapping {
+	struct kref ref;
 	struct phxfs_file *pf;
+	struct phxfs_dev *pdev;
 	struct list_head node;
+	unsigned int vmas;
 	u64 handle;
 	u64 dev_addr;
 	u64 length;
-	unsigned long vma_start;
 	pgoff_t pgoff;
 	unsigned long nr_pages;
 	unsigned long map_offset;
-	spinlock_t state_lock;	/* protects inserted, revoked */
+	unsigned long nr_claimed;
+	struct mutex lock;	/* protects the flags below */
 	bool inserted;
 	bool revoked;
-	bool unpinned;
+	bool destroyed;
+	bool released;
+	bool claim_held;
+	bool read_only;
+	atomic_long_t users;
+	struct work_struct release_work;
 	unsigned long base_pfn;
 	void *provider_data;
 };
@@ -206,14 +239,10 @@ bool phxfs_dev_gone(struct phxfs_dev *pdev);
 int phxfs_bar_init(struct device *dev, struct phxfs_bar *bar,
 		   phys_addr_t start, resource_size_t size);
 void phxfs_bar_exit(struct phxfs_bar *bar);
-int phxfs_bar_wait_idle(struct phxfs_bar *bar,
-			bool (*idle)(struct phxfs_bar *bar, void *arg),
-			void *arg);
-bool phxfs_bar_page_busy(struct phxfs_bar *bar, unsigned long pfn);
 int phxfs_bar_claim(struct phxfs_bar *bar, unsigned long pfn, unsigned long n);
 void phxfs_bar_unclaim(struct phxfs_bar *bar, unsigned long pfn,
 		       unsigned long n);
-void phxfs_bar_page_mapped(struct phxfs_bar *bar, struct page *page);
+void phxfs_bar_page_mapped(struct page *page, struct phxfs_mapping *m);
 
 int phxfs_mmap(struct file *file, struct vm_area_struct *vma);
 long phxfs_ioc_map(struct phxfs_file *pf, void *arg);
@@ -221,6 +250,9 @@ long phxfs_ioc_unmap(struct phxfs_file *pf, void *arg);
 long phxfs_ioc_query(struct phxfs_file *pf, void *arg);
 void phxfs_revoke_file(struct phxfs_file *pf);
 void phxfs_mapping_revoke(struct phxfs_mapping *m);
+void phxfs_mapping_unuse(struct phxfs_mapping *m);
+int phxfs_map_wq_init(void);
+void phxfs_map_wq_exit(void);
 extern const struct attribute_group *phxfs_dev_groups[];
 
 /**

@@ -13,9 +13,12 @@ static int __init phxfs_init(void)
 {
 	int ret;
 
-	ret = phxfs_chrdev_init();
+	ret = phxfs_map_wq_init();
 	if (ret)
 		return ret;
+	ret = phxfs_chrdev_init();
+	if (ret)
+		goto err_wq;
 	ret = phxfs_pcibar_init();
 	if (ret)
 		goto err_chrdev;
@@ -29,6 +32,8 @@ err_pcibar:
 	phxfs_pcibar_exit();
 err_chrdev:
 	phxfs_chrdev_exit();
+err_wq:
+	phxfs_map_wq_exit();
 	return ret;
 }
 
@@ -37,6 +42,7 @@ static void __exit phxfs_exit(void)
 	phxfs_nvidia_exit();
 	phxfs_pcibar_exit();
 	phxfs_chrdev_exit();
+	phxfs_map_wq_exit();
 	pr_info("unloaded\n");
 }
 

@@ -60,6 +60,18 @@ int nvidia_p2p_get_pages(u64 p2p_token, u32 va_space, u64 virtual_address,
 int nvidia_p2p_put_pages(u64 p2p_token, u32 va_space, u64 virtual_address,
 			 struct nvidia_p2p_page_table *page_table);
 int nvidia_p2p_free_page_table(struct nvidia_p2p_page_table *page_table);
+/*
+ * Persistent pins (data-centre GPUs): no free callback; memory the
+ * application frees stays the pin's until nvidia_p2p_put_pages_persistent().
+ * The driver returns an error where the GPU does not support them. @flags
+ * must be 0.
+ */
+int nvidia_p2p_get_pages_persistent(u64 virtual_address, u64 length,
+				    struct nvidia_p2p_page_table **page_table,
+				    u32 flags);
+int nvidia_p2p_put_pages_persistent(u64 virtual_address,
+				    struct nvidia_p2p_page_table *page_table,
+				    u32 flags);
 
 #define PHXFS_NV_GPU_PAGE_SHIFT	16
 #define PHXFS_NV_GPU_PAGE_SIZE	BIT(PHXFS_NV_GPU_PAGE_SHIFT)

@@ -8,11 +8,18 @@
  * (symbol_get), so phoenix-fs loads, and serves other providers, on
  * machines without the NVIDIA driver; load that driver first to use GPUs.
  *
- * Freeing GPU memory before deregistering it makes the driver call
- * phxfs_nv_free_callback(), possibly under its own locks: the callback
- * revokes the mapping without taking any of our mutexes but the pin's own,
- * and waits until I/O in flight has let go of the pages, so nothing DMAs
- * into memory the driver has taken back.
+ * Pins are persistent where the driver and GPU support it (data-centre
+ * GPUs): nothing then takes the memory back behind the module, and it is
+ * unpinned once no page of it is referenced any more (phxfs_pages.c).
+ * Elsewhere the non-persistent call is used: freeing GPU memory before
+ * deregistering it makes the driver call phxfs_nv_free_callback(), under
+ * its own locks. The callback revokes the mapping, serialised with its
+ * insertion by the mapping's lock, and returns without waiting for anyone
+ * who holds the pages: the driver takes the memory back when it returns,
+ * which is why persistent pins are preferred.
+ *
+ * Only GPUs bound to the driver that exports these calls (nvidia_driver)
+ * are served: not one handed to vfio-pci or nouveau.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -31,6 +38,11 @@
 #define PHXFS_NV_PAGES_PER_GPU_PAGE \
 	(1UL << (PHXFS_NV_GPU_PAGE_SHIFT - PAGE_SHIFT))
 
+static char *nvidia_driver = "nvidia";
+module_param(nvidia_driver, charp, 0444);
+MODULE_PARM_DESC(nvidia_driver,
+		 "Name of the PCI driver whose GPUs are served: the one exporting nvidia_p2p_get_pages (default nvidia)");
+
 static char *nvidia_bar;
 module_param(nvidia_bar, charp, 0444);
 MODULE_PARM_DESC(nvidia_bar,
@@ -44,6 +56,13 @@ static struct {
 	int (*put_pages)(u64 p2p_token, u32 va_space, u64 virtual_address,
 			 struct nvidia_p2p_page_table *page_table);
 	int (*free_page_table)(struct nvidia_p2p_page_table *page_table);
+	/* Optional: drivers before 465 and some GPUs have no persistent pins. */
+	int (*get_pages_persistent)(u64 virtual_address, u64 length,
+				    struct nvidia_p2p_page_table **page_table,
+				    u32 flags);
+	int (*put_pages_persistent)(u64 virtual_address,
+				    struct nvidia_p2p_page_table *page_table,
+				    u32 flags);
 } nv;
 
 /**
@@ -52,12 +71,14 @@ static struct {
  * @pci:	the GPU, referenced
  * @bar:	struct pages over its memory BAR
  * @pdev:	its /dev/phxfs_devN
+ * @no_persistent: the driver refused a persistent pin on it (-ENOTSUPP)
  */
 struct phxfs_nv_gpu {
 	struct list_head node;
 	struct pci_dev *pci;
 	struct phxfs_bar bar;
 	struct phxfs_dev *pdev;
+	bool no_persistent;
 };
 
 static LIST_HEAD(phxfs_nv_gpus);
@@ -73,6 +94,7 @@ static int phxfs_nv_nr_slots;
  * @pt:		the driver's page table; the driver's again once @freed
  * @pfns:	first page frame of each GPU page, copied from @pt so that
  *		nothing reads @pt after pinning
+ * @persistent:	pinned with nvidia_p2p_get_pages_persistent(): no callback
  * @table_lock:	protects @freed; held while @pt is read
  * @freed:	the driver called the free callback
  * @callback_done: the free callback has returned
@@ -82,11 +104,16 @@ struct phxfs_nv_pin {
 	u64 va;
 	struct nvidia_p2p_page_table *pt;
 	unsigned long *pfns;
+	bool persistent;
 	struct mutex table_lock;	/* protects freed */
 	bool freed;
 	struct completion callback_done;
 };
 
+/*
+ * Under the driver's locks: takes only the pin's and the mapping's locks,
+ * and waits for nothing but a MAP's insertion in progress.
+ */
 static void phxfs_nv_free_callback(void *data)
 {
 	struct phxfs_nv_pin *pin = data;
@@ -145,7 +172,12 @@ static void phxfs_nv_release(struct phxfs_nv_pin *pin)
 	freed = pin->freed;
 	mutex_unlock(&pin->table_lock);
 
-	if (freed) {
+	if (pin->persistent) {
+		ret = nv.put_pages_persistent(pin->va, pin->pt, 0);
+		if (ret)
+			pr_warn_ratelimited("nvidia_p2p_put_pages_persistent(%#llx): %d\n",
+					    pin->va, ret);
+	} else if (freed) {
 		wait_for_completion(&pin->callback_done);
 	} else {
 		ret = nv.put_pages(0, 0, pin->va, pin->pt);
@@ -188,8 +220,18 @@ static int phxfs_nv_pin(struct phxfs_mapping *m)
 	mutex_init(&pin->table_lock);
 	init_completion(&pin->callback_done);
 
-	ret = nv.get_pages(0, 0, va, end - va, &pin->pt,
-			   phxfs_nv_free_callback, pin);
+	ret = -ENOTSUPP;
+	if (nv.get_pages_persistent && !READ_ONCE(gpu->no_persistent)) {
+		ret = nv.get_pages_persistent(va, end - va, &pin->pt, 0);
+		pin->persistent = !ret;
+		if (ret == -ENOTSUPP || ret == -EOPNOTSUPP) {
+			dev_info_once(&gpu->pci->dev, "nvidia: no persistent pins on this GPU: freeing registered memory revokes its mapping\n");
+			WRITE_ONCE(gpu->no_persistent, true);
+		}
+	}
+	if (ret)
+		ret = nv.get_pages(0, 0, va, end - va, &pin->pt,
+				   phxfs_nv_free_callback, pin);
 	if (ret) {
 		kvfree(pin->pfns);
 		kfree(pin);
@@ -269,6 +311,8 @@ static int phxfs_nv_add_gpu(struct pci_dev *pci, int bar)
 	desc.bus_addr = pci_bus_address(pci, bar);
 	desc.name = pci_name(pci);
 	desc.provider_data = gpu;
+	/* Before the node goes live: a MAP's messages name the GPU. */
+	gpu->pci = pci_dev_get(pci);
 	gpu->pdev = phxfs_dev_register(&desc);
 	if (IS_ERR(gpu->pdev)) {
 		ret = PTR_ERR(gpu->pdev);
@@ -276,22 +320,27 @@ static int phxfs_nv_add_gpu(struct pci_dev *pci, int bar)
 			ret);
 		goto err_bar;
 	}
-	gpu->pci = pci_dev_get(pci);
 	list_add_tail(&gpu->node, &phxfs_nv_gpus);
 	return 0;
 
 err_bar:
+	pci_dev_put(gpu->pci);
 	phxfs_bar_exit(&gpu->bar);
 err_free:
 	kfree(gpu);
 	return ret;
 }
 
-/* The memory BAR to serve of @pci, or -1 if it is not a GPU we serve. */
+/*
+ * The memory BAR to serve of @pci, or -1 if it is not a GPU we serve: one
+ * bound to the driver that pins its memory, not to vfio-pci or nouveau.
+ */
 static int phxfs_nv_gpu_bar(struct pci_dev *pci)
 {
 	const struct phxfs_bar_slot *slot;
 
+	if (!pci->dev.driver || strcmp(pci->dev.driver->name, nvidia_driver))
+		return -1;
 	if (phxfs_nv_nr_slots) {
 		slot = phxfs_find_bar_slot(phxfs_nv_slots, phxfs_nv_nr_slots,
 					   pci);
@@ -357,6 +406,10 @@ static void phxfs_nv_put_symbols(void)
 		symbol_put(nvidia_p2p_put_pages);
 	if (nv.free_page_table)
 		symbol_put(nvidia_p2p_free_page_table);
+	if (nv.get_pages_persistent)
+		symbol_put(nvidia_p2p_get_pages_persistent);
+	if (nv.put_pages_persistent)
+		symbol_put(nvidia_p2p_put_pages_persistent);
 	memset(&nv, 0, sizeof(nv));
 }
 
@@ -401,6 +454,17 @@ int phxfs_nvidia_init(void)
 		/* symbol_get() takes only GPL-only exports since 6.6 (and 6.1.y). */
 		pr_err("nvidia_bar is set but nvidia_p2p_get_pages and friends cannot be resolved: load the NVIDIA driver first (one that exports them GPL-only)\n");
 		return -ENOENT;
+	}
+	nv.get_pages_persistent = symbol_get(nvidia_p2p_get_pages_persistent);
+	nv.put_pages_persistent = symbol_get(nvidia_p2p_put_pages_persistent);
+	if (!nv.get_pages_persistent || !nv.put_pages_persistent) {
+		if (nv.get_pages_persistent)
+			symbol_put(nvidia_p2p_get_pages_persistent);
+		if (nv.put_pages_persistent)
+			symbol_put(nvidia_p2p_put_pages_persistent);
+		nv.get_pages_persistent = NULL;
+		nv.put_pages_persistent = NULL;
+		pr_info("nvidia: the driver has no persistent pins: freeing registered memory revokes its mapping\n");
 	}
 
 	ret = bus_register_notifier(&pci_bus_type, &phxfs_nv_bus_nb);

@@ -3,14 +3,28 @@
  * ZONE_DEVICE struct pages over a device memory BAR, so that user mappings
  * of device memory hold real pages that GUP (and so O_DIRECT) accepts.
  *
- * Page lifetime. memremap_pages() leaves every page with one reference and
- * takes one pgmap reference per page. When a page goes into a user mapping
- * its initial reference is handed to the PTE and the mapping takes a pgmap
- * reference of its own. When the last user lets go (the PTE, and any GUP
- * pin of I/O still in flight), the page count drops to zero and the kernel
- * calls page_free(): the pgmap reference goes and the page may be mapped
- * again. Device removal therefore waits in memunmap_pages() until no page is
- * in use, instead of freeing struct pages under a DMA.
+ * Lifetime. Device memory goes back to its provider only after the last
+ * reference to its pages is gone, never on a timeout:
+ *
+ * - memremap_pages() leaves every page with one reference, held by us while
+ *   the page is idle. MAP claims the pages for one mapping (a bit each in
+ *   phxfs_bar.claimed) and inserts them; each inserted page's reference goes
+ *   to its PTE, page->zone_device_data names the mapping, and the mapping
+ *   counts it in phxfs_mapping.users.
+ * - Anything else may take more references: GUP for O_DIRECT, vmsplice
+ *   into a pipe, an io_uring fixed buffer, fork copying the PTEs. When the
+ *   last one goes, the kernel calls page_free(), which drops the page from
+ *   its mapping's count; the kernel resets the page to one reference, ours.
+ * - UNMAP, munmap, close and exit revoke the PTEs (unmap_mapping_range())
+ *   and drop the mapping's own count; none of them waits for other holders.
+ *   A page that MADV_DONTNEED took out of a VMA is freed, but stays claimed:
+ *   a claim is the mapping's until the mapping is released.
+ * - When the count reaches zero the release work unclaims the pages and
+ *   calls the provider's unpin; only then can the memory have a new owner.
+ *
+ * Each mapping not yet released holds a reference on the pgmap, so device
+ * removal (phxfs_bar_exit()) waits for the release of every mapping of the
+ * memory, saying why while it waits.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,23 +38,15 @@
 #include "phxfs_compat.h"
 #include "phxfs_internal.h"
 
-static struct phxfs_bar *phxfs_page_bar(struct page *page)
-{
-	return container_of(page->pgmap, struct phxfs_bar, pgmap);
-}
-
 /* Any context: the last put_page() may come from an I/O completion. */
 static void phxfs_page_free(struct page *page)
 {
-	struct phxfs_bar *bar = phxfs_page_bar(page);
-	unsigned long flags;
+	struct phxfs_mapping *m = page->zone_device_data;
 
-	spin_lock_irqsave(&bar->lock, flags);
-	__clear_bit(page_to_pfn(page) - bar->base_pfn, bar->in_use);
-	spin_unlock_irqrestore(&bar->lock, flags);
-	if (wq_has_sleeper(&bar->idle_wq))
-		wake_up_all(&bar->idle_wq);
-	percpu_ref_put(&bar->pgmap.ref);
+	page->zone_device_data = NULL;
+	if (WARN_ON_ONCE(!m))
+		return;
+	phxfs_mapping_unuse(m);
 }
 
 static const struct dev_pagemap_ops phxfs_pagemap_ops = {
@@ -104,21 +110,21 @@ int phxfs_bar_init(struct device *dev, struct phxfs_bar *bar,
 		return ret;
 
 	spin_lock_init(&bar->lock);
-	init_waitqueue_head(&bar->idle_wq);
+	atomic_long_set(&bar->mappings, 0);
+	init_waitqueue_head(&bar->released_wq);
 	bar->base_pfn = PHYS_PFN(start);
 	bar->nr_pages = size >> PAGE_SHIFT;
-	bar->in_use = kvcalloc(BITS_TO_LONGS(bar->nr_pages),
-			       sizeof(unsigned long), GFP_KERNEL);
-	if (!bar->in_use)
+	bar->claimed = kvcalloc(BITS_TO_LONGS(bar->nr_pages),
+				sizeof(unsigned long), GFP_KERNEL);
+	if (!bar->claimed)
 		return -ENOMEM;
 
 	/*
-	 * Without CONFIG_PCI_P2PDMA the P2PDMA type is a plain device page
-	 * type that maps the memory uncached in the kernel; with it, the DMA
-	 * API would want a real p2pdma provider, so use the generic type.
+	 * Without CONFIG_PCI_P2PDMA (phxfs_compat.h refuses the others) the
+	 * P2PDMA type is a plain device page type that maps the memory
+	 * uncached in the kernel.
 	 */
-	bar->pgmap.type = IS_ENABLED(CONFIG_PCI_P2PDMA) ?
-			  MEMORY_DEVICE_GENERIC : MEMORY_DEVICE_PCI_P2PDMA;
+	bar->pgmap.type = MEMORY_DEVICE_PCI_P2PDMA;
 	bar->pgmap.range.start = start;
 	bar->pgmap.range.end = start + size - 1;
 	bar->pgmap.nr_range = 1;
@@ -133,7 +139,7 @@ int phxfs_bar_init(struct device *dev, struct phxfs_bar *bar,
 		else
 			dev_err(dev, "cannot create struct pages over %pa+%pa: %d\n",
 				&start, &size, ret);
-		kvfree(bar->in_use);
+		kvfree(bar->claimed);
 		return ret;
 	}
 	return 0;
@@ -143,103 +149,77 @@ int phxfs_bar_init(struct device *dev, struct phxfs_bar *bar,
  * phxfs_bar_exit() - remove the struct pages of phxfs_bar_init()
  * @bar: the memory
  *
- * Waits until no page is in use: I/O in flight on them completes first.
+ * The caller has revoked every mapping of the memory. Waits until each is
+ * released: a page still referenced (by I/O in flight, or held by a pipe,
+ * an io_uring buffer or an RDMA registration until its owner lets go) must
+ * not lose its struct page. Says every 30 s what it waits for.
  */
 void phxfs_bar_exit(struct phxfs_bar *bar)
 {
+	long left;
+
+	while ((left = atomic_long_read(&bar->mappings)) &&
+	       !wait_event_timeout(bar->released_wq,
+				   !atomic_long_read(&bar->mappings), 30 * HZ))
+		pr_warn("device memory at %#llx: waiting for %ld revoked mapping(s) whose pages are still referenced (a pipe, an io_uring buffer, an RDMA registration): end the process holding them\n",
+			(u64)PFN_PHYS(bar->base_pfn), left);
 	memunmap_pages(&bar->pgmap);
-	kvfree(bar->in_use);
+	kvfree(bar->claimed);
 }
 
 /**
- * phxfs_bar_wait_idle() - wait until pages are in use no more
- * @bar: the memory
- * @idle: true when every page of interest is free; called repeatedly
- * @arg: for @idle
- *
- * A page stays in use while a PTE or an I/O in flight (a GUP pin) holds
- * it. Waiting for that after a zap is what guarantees no DMA reaches the
- * memory once it is given back.
- *
- * Return: 0, or -ETIMEDOUT after 30 s (logged).
- */
-int phxfs_bar_wait_idle(struct phxfs_bar *bar,
-			bool (*idle)(struct phxfs_bar *bar, void *arg),
-			void *arg)
-{
-	if (wait_event_timeout(bar->idle_wq, idle(bar, arg), 30 * HZ))
-		return 0;
-	pr_warn("device memory still in use by I/O 30 s after it was unmapped\n");
-	return -ETIMEDOUT;
-}
-
-/**
- * phxfs_bar_page_busy() - is a page in a user mapping or under I/O?
- * @bar: the memory
- * @pfn: a page frame of it
- *
- * Return: true if in use.
- */
-bool phxfs_bar_page_busy(struct phxfs_bar *bar, unsigned long pfn)
-{
-	return test_bit(pfn - bar->base_pfn, bar->in_use);
-}
-
-/**
- * phxfs_bar_claim() - reserve pages for one user mapping
+ * phxfs_bar_claim() - reserve pages for one mapping
  * @bar: the memory
  * @pfn: first page frame
  * @n: number of pages
  *
- * A page is in at most one user mapping at a time: its reference count is
- * the mapping's (see the top of this file).
+ * A page belongs to at most one mapping at a time, from its MAP until that
+ * mapping is released (see the top of this file).
  *
- * Return: 0, -EINVAL outside the BAR, -EBUSY if a page is still in use.
+ * Return: 0, -EINVAL outside the BAR, -EBUSY if a page is claimed.
  */
 int phxfs_bar_claim(struct phxfs_bar *bar, unsigned long pfn, unsigned long n)
 {
-	unsigned long i, idx = pfn - bar->base_pfn;
+	unsigned long idx = pfn - bar->base_pfn;
 	int ret = 0;
 
-	if (pfn < bar->base_pfn || n > bar->nr_pages ||
+	if (pfn < bar->base_pfn || !n || n > bar->nr_pages ||
 	    idx > bar->nr_pages - n)
 		return -EINVAL;
-	spin_lock_irq(&bar->lock);
-	for (i = 0; i < n; i++) {
-		if (test_bit(idx + i, bar->in_use)) {
-			ret = -EBUSY;
-			break;
-		}
-	}
-	if (!ret)
-		bitmap_set(bar->in_use, idx, n);
-	spin_unlock_irq(&bar->lock);
+	spin_lock(&bar->lock);
+	if (find_next_bit(bar->claimed, idx + n, idx) < idx + n)
+		ret = -EBUSY;
+	else
+		bitmap_set(bar->claimed, idx, n);
+	spin_unlock(&bar->lock);
 	return ret;
 }
 
 /**
- * phxfs_bar_unclaim() - give back claimed pages that were never mapped
+ * phxfs_bar_unclaim() - give back claimed pages
  * @bar: the memory
  * @pfn: first page frame
  * @n: number of pages
+ *
+ * Only for pages no user mapping, I/O or other holder references.
  */
 void phxfs_bar_unclaim(struct phxfs_bar *bar, unsigned long pfn,
 		       unsigned long n)
 {
-	spin_lock_irq(&bar->lock);
-	bitmap_clear(bar->in_use, pfn - bar->base_pfn, n);
-	spin_unlock_irq(&bar->lock);
+	spin_lock(&bar->lock);
+	bitmap_clear(bar->claimed, pfn - bar->base_pfn, n);
+	spin_unlock(&bar->lock);
 }
 
 /**
  * phxfs_bar_page_mapped() - hand a claimed page's reference to its new PTE
- * @bar: the memory
- * @page: a page just inserted into a user mapping
+ * @page: a page vm_insert_pages() just put into a VMA of @m
+ * @m: its mapping, which has counted the page in its users
  *
  * From now on phxfs_page_free() runs when the last user lets go.
  */
-void phxfs_bar_page_mapped(struct phxfs_bar *bar, struct page *page)
+void phxfs_bar_page_mapped(struct page *page, struct phxfs_mapping *m)
 {
-	percpu_ref_get(&bar->pgmap.ref);
+	page->zone_device_data = m;
 	put_page(page);
 }

@@ -10,6 +10,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "phxfs_compat.h"
@@ -28,16 +29,16 @@ static bool phxfs_pcibar_registered;
 
 /*
  * The process passes the address of its own mapping of the BAR (sysfs
- * resourceN, a remap_pfn_range() VMA: contiguous page frames). Translating
- * through its page tables is also the permission check: a process can map
- * only memory it could already reach.
+ * resourceN, a remap_pfn_range() VMA). Translating every page through its
+ * page tables is also the permission check: a process can map only memory
+ * it could already reach, and through us with no more rights than there.
  */
 static int phxfs_pcibar_pin(struct phxfs_mapping *m)
 {
 	struct phxfs_bar *bar = m->pf->pdev->bar;
 	unsigned long first = m->dev_addr & PAGE_MASK;
 	unsigned long last = (m->dev_addr + m->length - 1) & PAGE_MASK;
-	unsigned long pfn_first, pfn_last, n;
+	unsigned long pfn_first, pfn, addr, n;
 	struct vm_area_struct *vma;
 	int ret = -EFAULT;
 
@@ -49,15 +50,34 @@ static int phxfs_pcibar_pin(struct phxfs_mapping *m)
 	ret = -EINVAL;
 	if (!(vma->vm_flags & (VM_IO | VM_PFNMAP)))
 		goto out;
+	ret = -EACCES;
+	if (!(vma->vm_flags & VM_MAYREAD))
+		goto out;
+	m->read_only = !(vma->vm_flags & VM_MAYWRITE);
+
 	ret = -EFAULT;
-	if (phxfs_follow_pfn(vma, first, &pfn_first) ||
-	    phxfs_follow_pfn(vma, last, &pfn_last))
+	if (phxfs_follow_pfn(vma, first, &pfn_first))
 		goto out;
-	ret = -EINVAL;
 	n = ((last - first) >> PAGE_SHIFT) + 1;
-	if (pfn_last - pfn_first + 1 != n || pfn_first < bar->base_pfn ||
-	    pfn_last >= bar->base_pfn + bar->nr_pages)
+	ret = -EINVAL;
+	if (pfn_first < bar->base_pfn || n > bar->nr_pages ||
+	    pfn_first - bar->base_pfn > bar->nr_pages - n)
 		goto out;
+	/* Every page, not the ends only: a PFN map need not be contiguous. */
+	for (addr = first + PAGE_SIZE; addr <= last; addr += PAGE_SIZE) {
+		ret = -EFAULT;
+		if (phxfs_follow_pfn(vma, addr, &pfn))
+			goto out;
+		ret = -EINVAL;
+		if (pfn != pfn_first + ((addr - first) >> PAGE_SHIFT))
+			goto out;
+		if (!((addr >> PAGE_SHIFT) & 1023)) {
+			ret = -EINTR;
+			if (fatal_signal_pending(current))
+				goto out;
+			cond_resched();
+		}
+	}
 	m->base_pfn = pfn_first;
 	m->nr_pages = n;
 	m->map_offset = m->dev_addr & ~PAGE_MASK;
@@ -73,7 +93,7 @@ static unsigned long phxfs_pcibar_pfn(struct phxfs_mapping *m,
 	return m->base_pfn + idx;
 }
 
-/* Nothing to release: the BAR's pages live as long as the device. */
+/* Nothing to give back: the BAR is the device's, not lent to us. */
 static void phxfs_pcibar_unpin(struct phxfs_mapping *m)
 {
 }

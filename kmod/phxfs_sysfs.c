@@ -37,6 +37,8 @@ static struct phxfs_stat_attr phxfs_stat_attrs[] = {
 	  offsetof(struct phxfs_stats, mappings) },
 	{ __ATTR(pinned_bytes, 0444, phxfs_stat_show, NULL),
 	  offsetof(struct phxfs_stats, pinned_bytes) },
+	{ __ATTR(releasing, 0444, phxfs_stat_show, NULL),
+	  offsetof(struct phxfs_stats, releasing) },
 	{ __ATTR(map_calls, 0444, phxfs_stat_show, NULL),
 	  offsetof(struct phxfs_stats, map_calls) },
 	{ __ATTR(unmap_calls, 0444, phxfs_stat_show, NULL),
@@ -75,6 +77,7 @@ static struct attribute *phxfs_dev_attrs[] = {
 	&phxfs_stat_attrs[3].attr.attr,
 	&phxfs_stat_attrs[4].attr.attr,
 	&phxfs_stat_attrs[5].attr.attr,
+	&phxfs_stat_attrs[6].attr.attr,
 	&dev_attr_mem_size.attr,
 	&dev_attr_provider.attr,
 	NULL
