@@ -14,6 +14,14 @@
  * Unbinding the device is the driver going away: every live table is taken
  * back the same way.
  *
+ * Persistent tables (nvidia_p2p_get_pages_persistent(), data-centre GPUs;
+ * module parameter persistent=0 models a GPU without them) have no
+ * callback: memory the application frees stays the table's, so a new
+ * cudaMalloc() overlapping it fails (EBUSY) until the caller puts the table.
+ * The driver going away with one still pinned is the caller's bug: warned
+ * about once, and the table freed. persistent_pinned counts them; pinned
+ * counts both kinds.
+ *
  * The symbols are GPL-only, as the current driver exports them: symbol_get(),
  * which phoenix-fs resolves them with, refuses any other since Linux 6.6 and
  * its stable backports (Debian's 6.1 included).
@@ -43,14 +51,22 @@ module_param(va_base, ullong, 0444);
 MODULE_PARM_DESC(va_base,
 		 "CUDA address of BAR offset 0, 64 KiB aligned (default 0x100000000000)");
 
+static bool persistent = true;
+module_param(persistent, bool, 0444);
+MODULE_PARM_DESC(persistent,
+		 "Support persistent page tables (default 1); 0: nvidia_p2p_get_pages_persistent() fails with -ENOTSUPP");
+
 /**
- * struct fake_nv_table - a page table nvidia_p2p_get_pages() handed out
+ * struct fake_nv_table - a page table nvidia_p2p_get_pages() or
+ *	nvidia_p2p_get_pages_persistent() handed out
  * @node:	in fake_nv.tables while the caller owns it
  * @pt:		what the caller got
  * @entries:	the pages @pt.pages points to
  * @va:		CUDA address of the first GPU page
  * @length:	bytes pinned
- * @free_callback: the caller's, called when the memory is taken back
+ * @persistent:	from nvidia_p2p_get_pages_persistent(): never taken back
+ * @free_callback: the caller's, called when the memory is taken back; NULL
+ *	if @persistent
  * @data:	for @free_callback
  */
 struct fake_nv_table {
@@ -59,6 +75,7 @@ struct fake_nv_table {
 	struct nvidia_p2p_page *entries;
 	u64 va;
 	u64 length;
+	bool persistent;
 	void (*free_callback)(void *data);
 	void *data;
 };
@@ -140,34 +157,19 @@ static void fake_nv_take_back(struct fake_nv_table *t)
 	fake_nv_free_table(t);
 }
 
-/**
- * nvidia_p2p_get_pages() - pin GPU memory for peer-to-peer DMA
- * @p2p_token: unused, as with the current driver
- * @va_space: unused, as with the current driver
- * @virtual_address: CUDA address, 64 KiB aligned
- * @length: bytes, a non-zero multiple of 64 KiB
- * @page_table: out: the bus address of each 64 KiB page
- * @free_callback: called with @data when the application frees the memory
- *	or the GPU goes away; the table is the driver's again afterwards
- * @data: for @free_callback
- *
- * Return: 0, -EINVAL for a range that is not live memory of the GPU, or
- * -ENOMEM.
- */
-int nvidia_p2p_get_pages(u64 p2p_token, u32 va_space, u64 virtual_address,
-			 u64 length, struct nvidia_p2p_page_table **page_table,
-			 void (*free_callback)(void *data), void *data)
+/* Pin [va, va + length) of live memory into a new table on fake_nv.tables. */
+static int fake_nv_pin(u64 va, u64 length,
+		       struct nvidia_p2p_page_table **page_table,
+		       bool is_persistent, void (*free_callback)(void *data),
+		       void *data)
 {
 	struct fake_nv_table *t;
 	unsigned long first, n, i;
 	u64 off;
 	int ret;
 
-	if (!page_table || !free_callback)
-		return -EINVAL;
-
 	mutex_lock(&fake_nv_lock);
-	ret = fake_nv_range(virtual_address, length, &off);
+	ret = fake_nv_range(va, length, &off);
 	if (ret)
 		goto out;
 	first = off >> FAKE_NV_PAGE_SHIFT;
@@ -189,8 +191,9 @@ int nvidia_p2p_get_pages(u64 p2p_token, u32 va_space, u64 virtual_address,
 			((u64)i << FAKE_NV_PAGE_SHIFT);
 		t->pt.pages[i] = &t->entries[i];
 	}
-	t->va = virtual_address;
+	t->va = va;
 	t->length = length;
+	t->persistent = is_persistent;
 	t->free_callback = free_callback;
 	t->data = data;
 	list_add_tail(&t->node, &fake_nv.tables);
@@ -199,6 +202,58 @@ int nvidia_p2p_get_pages(u64 p2p_token, u32 va_space, u64 virtual_address,
 out:
 	mutex_unlock(&fake_nv_lock);
 	return ret;
+}
+
+/* The live table @pt pinned at @va, or NULL. */
+static struct fake_nv_table *fake_nv_find(u64 va,
+					  struct nvidia_p2p_page_table *pt)
+{
+	struct fake_nv_table *t;
+
+	lockdep_assert_held(&fake_nv_lock);
+	list_for_each_entry(t, &fake_nv.tables, node) {
+		if (&t->pt == pt && t->va == va)
+			return t;
+	}
+	return NULL;
+}
+
+/* Whether a persistent table pins any of [va, va + length). */
+static bool fake_nv_pinned_persistently(u64 va, u64 length)
+{
+	struct fake_nv_table *t;
+
+	lockdep_assert_held(&fake_nv_lock);
+	list_for_each_entry(t, &fake_nv.tables, node) {
+		if (t->persistent && t->va < va + length &&
+		    va < t->va + t->length)
+			return true;
+	}
+	return false;
+}
+
+/**
+ * nvidia_p2p_get_pages() - pin GPU memory for peer-to-peer DMA
+ * @p2p_token: unused, as with the current driver
+ * @va_space: unused, as with the current driver
+ * @virtual_address: CUDA address, 64 KiB aligned
+ * @length: bytes, a non-zero multiple of 64 KiB
+ * @page_table: out: the bus address of each 64 KiB page
+ * @free_callback: called with @data when the application frees the memory
+ *	or the GPU goes away; the table is the driver's again afterwards
+ * @data: for @free_callback
+ *
+ * Return: 0, -EINVAL for a range that is not live memory of the GPU, or
+ * -ENOMEM.
+ */
+int nvidia_p2p_get_pages(u64 p2p_token, u32 va_space, u64 virtual_address,
+			 u64 length, struct nvidia_p2p_page_table **page_table,
+			 void (*free_callback)(void *data), void *data)
+{
+	if (!page_table || !free_callback)
+		return -EINVAL;
+	return fake_nv_pin(virtual_address, length, page_table, false,
+			   free_callback, data);
 }
 EXPORT_SYMBOL_GPL(nvidia_p2p_get_pages);
 
@@ -209,28 +264,95 @@ EXPORT_SYMBOL_GPL(nvidia_p2p_get_pages);
  * @virtual_address: the address the table was pinned at
  * @page_table: the table
  *
- * A table its free callback already took back is not touched.
+ * A table its free callback already took back is not touched. A persistent
+ * table is refused and stays pinned: the caller unpinned it the wrong way.
  *
- * Return: 0, as the current driver does in both cases.
+ * Return: 0, as the current driver does in both cases; -EINVAL for a
+ * persistent table.
  */
 int nvidia_p2p_put_pages(u64 p2p_token, u32 va_space, u64 virtual_address,
 			 struct nvidia_p2p_page_table *page_table)
 {
-	struct fake_nv_table *t, *found = NULL;
+	struct fake_nv_table *found;
 
 	mutex_lock(&fake_nv_lock);
-	list_for_each_entry(t, &fake_nv.tables, node) {
-		if (&t->pt == page_table && t->va == virtual_address) {
-			found = t;
-			list_del(&t->node);
-			break;
-		}
+	found = fake_nv_find(virtual_address, page_table);
+	if (found && found->persistent) {
+		mutex_unlock(&fake_nv_lock);
+		pr_err("%s(%#llx) of a persistent page table\n", __func__,
+		       virtual_address);
+		return -EINVAL;
 	}
+	if (found)
+		list_del(&found->node);
 	mutex_unlock(&fake_nv_lock);
 	fake_nv_free_table(found);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(nvidia_p2p_put_pages);
+
+/**
+ * nvidia_p2p_get_pages_persistent() - pin GPU memory for good
+ * @virtual_address: CUDA address, 64 KiB aligned
+ * @length: bytes, a non-zero multiple of 64 KiB
+ * @page_table: out: the bus address of each 64 KiB page
+ * @flags: must be 0
+ *
+ * No free callback: memory the application frees stays the table's, and
+ * no new allocation gets it, until nvidia_p2p_put_pages_persistent().
+ *
+ * Return: 0, -ENOTSUPP where persistent pins are not supported (module
+ * parameter persistent=0), -EINVAL for bad @flags or a range that is not
+ * live memory of the GPU, or -ENOMEM.
+ */
+int nvidia_p2p_get_pages_persistent(u64 virtual_address, u64 length,
+				    struct nvidia_p2p_page_table **page_table,
+				    u32 flags)
+{
+	if (!page_table || flags)
+		return -EINVAL;
+	if (!persistent)
+		return -ENOTSUPP;
+	return fake_nv_pin(virtual_address, length, page_table, true, NULL,
+			   NULL);
+}
+EXPORT_SYMBOL_GPL(nvidia_p2p_get_pages_persistent);
+
+/**
+ * nvidia_p2p_put_pages_persistent() - unpin a persistent table
+ * @virtual_address: the address the table was pinned at
+ * @page_table: the table nvidia_p2p_get_pages_persistent() returned
+ * @flags: must be 0
+ *
+ * Freed memory the table pinned can then be allocated again.
+ *
+ * Return: 0, or -EINVAL for bad @flags or a table that is not a live
+ * persistent one.
+ */
+int nvidia_p2p_put_pages_persistent(u64 virtual_address,
+				    struct nvidia_p2p_page_table *page_table,
+				    u32 flags)
+{
+	struct fake_nv_table *found;
+
+	if (flags)
+		return -EINVAL;
+	mutex_lock(&fake_nv_lock);
+	found = fake_nv_find(virtual_address, page_table);
+	if (found && found->persistent)
+		list_del(&found->node);
+	else
+		found = NULL;
+	mutex_unlock(&fake_nv_lock);
+	if (!found) {
+		pr_err("%s(%#llx) of no persistent page table\n", __func__,
+		       virtual_address);
+		return -EINVAL;
+	}
+	fake_nv_free_table(found);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(nvidia_p2p_put_pages_persistent);
 
 /**
  * nvidia_p2p_free_page_table() - free a table inside a free callback
@@ -278,8 +400,10 @@ static ssize_t free_store(struct device *dev, struct device_attribute *attr,
 		goto out;
 	bitmap_set(fake_nv.freed, off >> FAKE_NV_PAGE_SHIFT,
 		   length >> FAKE_NV_PAGE_SHIFT);
+	/* Persistent tables keep their memory: alloc refuses it meanwhile. */
 	list_for_each_entry_safe(t, tmp, &fake_nv.tables, node) {
-		if (t->va < va + length && va < t->va + t->length)
+		if (!t->persistent && t->va < va + length &&
+		    va < t->va + t->length)
 			fake_nv_take_back(t);
 	}
 out:
@@ -299,6 +423,9 @@ static ssize_t alloc_store(struct device *dev, struct device_attribute *attr,
 		return ret;
 	mutex_lock(&fake_nv_lock);
 	ret = fake_nv_range(va, length, &off);
+	/* The new owner cannot get memory a persistent table still pins. */
+	if (!ret && fake_nv_pinned_persistently(va, length))
+		ret = -EBUSY;
 	if (!ret)
 		bitmap_clear(fake_nv.freed, off >> FAKE_NV_PAGE_SHIFT,
 			     length >> FAKE_NV_PAGE_SHIFT);
@@ -307,19 +434,33 @@ static ssize_t alloc_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_WO(alloc);
 
-static ssize_t pinned_show(struct device *dev, struct device_attribute *attr,
-			   char *buf)
+/* Live tables; only the persistent ones if @persistent_only. */
+static unsigned long fake_nv_count_tables(bool persistent_only)
 {
 	struct fake_nv_table *t;
 	unsigned long n = 0;
 
 	mutex_lock(&fake_nv_lock);
 	list_for_each_entry(t, &fake_nv.tables, node)
-		n++;
+		if (t->persistent || !persistent_only)
+			n++;
 	mutex_unlock(&fake_nv_lock);
-	return sysfs_emit(buf, "%lu\n", n);
+	return n;
+}
+
+static ssize_t pinned_show(struct device *dev, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", fake_nv_count_tables(false));
 }
 static DEVICE_ATTR_RO(pinned);
+
+static ssize_t persistent_pinned_show(struct device *dev,
+				      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", fake_nv_count_tables(true));
+}
+static DEVICE_ATTR_RO(persistent_pinned);
 
 static ssize_t callbacks_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
@@ -337,6 +478,7 @@ static struct attribute *fake_nv_attrs[] = {
 	&dev_attr_free.attr,
 	&dev_attr_alloc.attr,
 	&dev_attr_pinned.attr,
+	&dev_attr_persistent_pinned.attr,
 	&dev_attr_callbacks.attr,
 	NULL
 };
@@ -380,14 +522,28 @@ static int fake_nv_probe(struct pci_dev *pci, const struct pci_device_id *id)
 	return 0;
 }
 
-/* The driver going away takes back every table still pinned. */
+/*
+ * The driver going away takes back every table still pinned. A persistent
+ * one has no callback to tell its owner: that the owner left it pinned is
+ * its bug, reported once.
+ */
 static void fake_nv_remove(struct pci_dev *pci)
 {
 	struct fake_nv_table *t, *tmp;
+	unsigned long leaked = 0;
 
 	mutex_lock(&fake_nv_lock);
-	list_for_each_entry_safe(t, tmp, &fake_nv.tables, node)
-		fake_nv_take_back(t);
+	list_for_each_entry_safe(t, tmp, &fake_nv.tables, node) {
+		if (!t->persistent) {
+			fake_nv_take_back(t);
+			continue;
+		}
+		list_del(&t->node);
+		fake_nv_free_table(t);
+		leaked++;
+	}
+	WARN_ONCE(leaked, KBUILD_MODNAME ": device removed with %lu persistent page table(s) still pinned\n",
+		  leaked);
 	kvfree(fake_nv.freed);
 	fake_nv.freed = NULL;
 	fake_nv.pci = NULL;

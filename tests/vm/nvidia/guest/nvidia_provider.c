@@ -8,6 +8,12 @@
  * binding again. Bytes are checked in this process's mapping of the BAR
  * (the "GPU memory") against the disk.
  *
+ * Two passes, the double loaded afresh for each: persistent=0 (a GPU
+ * without persistent pins: the provider falls back to pins with a free
+ * callback, whose scenarios the first pass runs), then persistent=1, where
+ * a free does not revoke: the pin keeps the memory and I/O keeps landing
+ * until deregmem, and a new allocation of it is refused meanwhile.
+ *
  * Loads the modules itself (phxvm --kmod phxfs.ko --no-insmod), so run as
  * nvidia_provider PATH/phxfs_fake_nvidia.ko.
  */
@@ -43,6 +49,8 @@
 #define G_BAR (136 * MIB)
 #define G_LEN (8 * MIB)
 #define G2_BAR (160 * MIB)
+#define P_BAR (176 * MIB)
+#define P_LEN (8 * MIB)
 #define DISK_B (8 * MIB)
 #define DISK_W (24 * MIB)
 #define DISK_C (32 * MIB)
@@ -52,6 +60,8 @@
 #define DISK_F1 (256 * MIB)
 #define DISK_G (384 * MIB)
 #define DISK_G2 (400 * MIB)
+#define DISK_P (416 * MIB)
+#define DISK_P2 (432 * MIB)
 
 static const char *bdf;
 static uint64_t va_base;
@@ -130,16 +140,21 @@ static int fake_write(const char *attr, const char *text)
 }
 
 /* cudaFree() ("free") or cudaMalloc() ("alloc") of BAR [@off, +@len). */
-static void fake_range(const char *attr, size_t off, size_t len)
+static int fake_range_err(const char *attr, size_t off, size_t len)
 {
 	char text[64];
-	int err;
 
 	snprintf(text, sizeof(text), "0x%" PRIx64 " %zu\n", va_base + off, len);
-	err = fake_write(attr, text);
+	return fake_write(attr, text);
+}
+
+static void fake_range(const char *attr, size_t off, size_t len)
+{
+	int err = fake_range_err(attr, off, len);
+
 	if (err)
-		vmtest_fail("writing '%.*s' to %s: %s", (int)strlen(text) - 1,
-			    text, attr, strerror(err));
+		vmtest_fail("writing '0x%" PRIx64 " %zu' to %s: %s", va_base + off,
+			    len, attr, strerror(err));
 }
 
 static long long fake_counter(const char *name)
@@ -235,12 +250,14 @@ static void load_without_driver(const char *kmod, const char *args)
 		    args);
 }
 
-static void load_both(const char *fake_ko, const char *kmod, const char *args)
+static void load_both(const char *fake_ko, const char *fake_args,
+		      const char *kmod, const char *args)
 {
 	char path[256], line[64];
 
-	if (load_module(fake_ko, ""))
-		vmtest_fail("loading %s: %s", fake_ko, strerror(errno));
+	if (load_module(fake_ko, fake_args))
+		vmtest_fail("loading %s '%s': %s", fake_ko, fake_args,
+			    strerror(errno));
 	snprintf(path, sizeof(path), FAKE_DRIVER "/%s", bdf);
 	if (!vmtest_exists(path))
 		vmtest_fail("%s did not bind %s", FAKE, bdf);
@@ -248,8 +265,9 @@ static void load_both(const char *fake_ko, const char *kmod, const char *args)
 	va_base = strtoull(line, NULL, 0);
 	if (!va_base || va_base % GPU_PAGE)
 		vmtest_fail("va_base '%s' is not a 64 KiB aligned address", line);
-	vmtest_note("%s bound %s: BAR %s is GPU memory at CUDA address %#" PRIx64,
-		    FAKE, bdf, vmtest_env("PHXVM_BAR_INDEX"), va_base);
+	vmtest_note("%s '%s' bound %s: BAR %s is GPU memory at CUDA address %#" PRIx64,
+		    FAKE, fake_args, bdf, vmtest_env("PHXVM_BAR_INDEX"),
+		    va_base);
 
 	if (load_module(kmod, args))
 		vmtest_fail("loading phxfs '%s': %s", args, strerror(errno));
@@ -561,6 +579,58 @@ static void step_unbind(void)
 	vmtest_note("g. bind again: %s back, open + regmem + 1 MiB pread correct", DEV_PATH);
 }
 
+/* expect_nothing_pinned(), given up to 5 s: the unpin may come late. */
+static void wait_nothing_pinned(const char *when)
+{
+	struct timespec ms = { 0, 10 * 1000 * 1000 };
+
+	for (int i = 0; i < 500; i++) {
+		if (!phxtest_counter("mappings") &&
+		    !phxtest_counter("pinned_bytes") && !fake_counter("pinned"))
+			break;
+		nanosleep(&ms, NULL);
+	}
+	expect_nothing_pinned(when);
+	expect_fake("persistent_pinned", 0, when);
+}
+
+/* p. persistent=1: the application frees pinned memory; the pin keeps it. */
+static void step_persistent(void)
+{
+	long long revoked = phxtest_counter("revoked");
+	void *t;
+	int err;
+
+	memset(bar + P_BAR, 0x5a, P_LEN);
+	PHXTEST_OK(phxfs_regmem(0, gpu(P_BAR), P_LEN, &t));
+	read_into(t, P_LEN, DISK_P, "8 MiB into persistently pinned memory");
+	read_disk(buf_a, P_LEN, DISK_P);
+	expect_bar(P_BAR, buf_a, P_LEN, "8 MiB read into persistently pinned memory");
+
+	fake_range("free", P_BAR, P_LEN);
+	/* No callback: the registration is intact and I/O still lands. */
+	read_into(t, P_LEN, DISK_P2,
+		  "pread after free of persistently pinned memory (a free callback revoked it?)");
+	read_disk(buf_a, P_LEN, DISK_P2);
+	expect_bar(P_BAR, buf_a, P_LEN, "8 MiB read after the free");
+	expect_fake("callbacks", 0, "after free of persistently pinned memory");
+	expect_counter("revoked", revoked, "after free of persistently pinned memory");
+	expect_fake("persistent_pinned", 1, "after free of persistently pinned memory");
+	expect_fake("pinned", 1, "after free of persistently pinned memory");
+	vmtest_note("p. persistent pin of 8 MiB, free: no callback, nothing revoked, an 8 MiB pread still lands in the BAR");
+
+	/* A new cudaMalloc() cannot get memory still pinned. */
+	err = fake_range_err("alloc", P_BAR, P_LEN);
+	if (err != EBUSY)
+		vmtest_fail("alloc of freed memory a persistent pin holds: %s, expected EBUSY",
+			    err ? strerror(err) : "accepted");
+
+	PHXTEST_OK(phxfs_deregmem(0, gpu(P_BAR), P_LEN));
+	wait_nothing_pinned("after deregmem of the persistent pin");
+	fake_range("alloc", P_BAR, P_LEN);
+	vmtest_note("p. alloc meanwhile: EBUSY; deregmem: unpinned (put_pages_persistent), counters 0, alloc succeeds");
+}
+
 /* h. Everything let go; the modules unload, in order only. */
 static void step_cleanup(void)
 {
@@ -616,10 +686,12 @@ int main(int argc, char **argv)
 	if (nvme < 0)
 		vmtest_fail("open %s: %s", vmtest_env("PHXVM_NVME"), strerror(errno));
 
-	snprintf(args, sizeof(args), "nvidia_bar=%s/%s", bdf,
-		 vmtest_env("PHXVM_BAR_INDEX"));
+	/* The double's GPUs: phxfs serves those of the driver named here. */
+	snprintf(args, sizeof(args), "nvidia_driver=" FAKE " nvidia_bar=%s/%s",
+		 bdf, vmtest_env("PHXVM_BAR_INDEX"));
 	load_without_driver(kmod, args);
-	load_both(argv[1], kmod, args);
+	/* A GPU without persistent pins: the free callback's scenarios. */
+	load_both(argv[1], "persistent=0", kmod, args);
 	bar = phxtest_map_bar(&bar_size);
 	if (bar_size < 256 * MIB)
 		vmtest_fail("BAR of %zu MiB: this test needs 256 MiB", bar_size >> 20);
@@ -631,6 +703,16 @@ int main(int argc, char **argv)
 	step_errors();
 	step_revoke();
 	step_revoke_under_io();
+	step_unbind();
+	step_cleanup();
+
+	/* Persistent pins: the same provider, no free callback. */
+	load_both(argv[1], "persistent=1", kmod, args);
+	step_device();
+	PHXTEST_OK(phxfs_open(0));
+	step_read_write();
+	step_persistent();
+	/* phxfs must put persistent pins itself: the double warns otherwise. */
 	step_unbind();
 	step_cleanup();
 	vmtest_note("PASS");
