@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: MIT
+/*
+ * SIGKILL during a MAP of the whole BAR: inserting every page of a large
+ * BAR takes seconds, and a process killed while it is inside the ioctl
+ * must die promptly, well before the whole insert would have finished.
+ * Afterwards nothing stays pinned (counters 0 once it is reaped) and the
+ * whole BAR maps again, with the drive's bytes landing in it. The first,
+ * uninterrupted runs measure what a full insert and a plain exit cost;
+ * the harness's final rmmod shows no page reference was left behind.
+ * Raw ioctls on the pci-bar provider.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <phxfs/phxfs_ioctl.h>
+
+#include "phxtest.h"
+
+#define MIB (1UL << 20)
+
+static unsigned char *bar;
+static size_t bar_size;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void sleep_s(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
+
+	nanosleep(&ts, NULL);
+}
+
+static void wait_released(const char *when)
+{
+	for (int i = 0; i < 100; i++) {
+		if (!phxtest_counter("mappings") &&
+		    !phxtest_counter("pinned_bytes"))
+			return;
+		sleep_s(0.05);
+	}
+	vmtest_fail("%s: %lld mappings, %lld bytes still pinned after 5 s",
+		    when, phxtest_counter("mappings"),
+		    phxtest_counter("pinned_bytes"));
+}
+
+static int open_phx(void)
+{
+	int fd = open("/dev/" PHXFS_DEVNAME_PREFIX "0", O_RDWR);
+
+	if (fd < 0)
+		vmtest_fail("open /dev/phxfs_dev0: %s", strerror(errno));
+	return fd;
+}
+
+/* A phxfs VMA over the whole BAR; MAP of all of it: 0 or -1 (errno). */
+static int map_whole(int fd, unsigned char **vma, uint64_t *handle)
+{
+	struct phxfs_map map = { .dev_addr = (uintptr_t)bar,
+				 .length = bar_size };
+
+	*vma = mmap(NULL, bar_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (*vma == MAP_FAILED)
+		vmtest_fail("mmap %zu bytes of /dev/phxfs_dev0: %s", bar_size,
+			    strerror(errno));
+	map.user_addr = (uintptr_t)*vma;
+	if (ioctl(fd, PHXFS_IOC_MAP, &map))
+		return -1;
+	*handle = map.handle;
+	return 0;
+}
+
+static void unmap(int fd, uint64_t handle)
+{
+	struct phxfs_unmap unmap = { .handle = handle };
+
+	PHXTEST_OK(ioctl(fd, PHXFS_IOC_UNMAP, &unmap));
+}
+
+/* The syscall @pid is in, as /proc/PID/syscall says it ("running", "16"). */
+static void syscall_of(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	snprintf(buf, len, "?");
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fscanf(f, "%31s", buf) != 1)
+		snprintf(buf, len, "?");
+	fclose(f);
+}
+
+struct run {
+	double entered;		/* the child is about to enter MAP */
+	double killed;		/* SIGKILL sent (0: not killed) */
+	double reaped;		/* waitpid returned */
+	int status;
+	char in[32];		/* its syscall at the kill */
+};
+
+/*
+ * A child MAPs the whole BAR (@do_map), then exits; with @kill_after > 0
+ * it gets SIGKILL that many seconds after it announced the ioctl.
+ */
+static void child_run(int do_map, double kill_after, struct run *r)
+{
+	int go[2], done[2];
+	struct pollfd pfd;
+	char c;
+	pid_t pid;
+
+	if (pipe(go) || pipe(done))
+		vmtest_fail("pipe: %s", strerror(errno));
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		vmtest_fail("fork: %s", strerror(errno));
+	if (!pid) {
+		int fd = open_phx();
+		unsigned char *vma;
+		uint64_t handle;
+
+		vmtest_name = "mm_kill_insert (child)";
+		close(go[0]);
+		close(done[0]);
+		if (write(go[1], "g", 1) != 1)
+			_exit(3);
+		if (do_map && map_whole(fd, &vma, &handle))
+			vmtest_fail("MAP of the whole BAR: %s", strerror(errno));
+		if (write(done[1], "d", 1) != 1)
+			_exit(3);
+		_exit(0);	/* the mapping goes with the process */
+	}
+	close(go[1]);
+	close(done[1]);
+	if (read(go[0], &c, 1) != 1)
+		vmtest_fail("the child died before MAP");
+	r->entered = now_s();
+	r->killed = 0;
+	snprintf(r->in, sizeof(r->in), "-");
+	if (kill_after > 0) {
+		sleep_s(kill_after);
+		syscall_of(pid, r->in, sizeof(r->in));
+		pfd = (struct pollfd){ .fd = done[0], .events = POLLIN };
+		if (poll(&pfd, 1, 0) == 1)
+			vmtest_fail("MAP of the whole BAR returned within %.0f ms: too quick to interrupt (use a larger --bar-size)",
+				    kill_after * 1e3);
+		r->killed = now_s();
+		kill(pid, SIGKILL);
+	}
+	if (waitpid(pid, &r->status, 0) != pid)
+		vmtest_fail("waitpid: %s", strerror(errno));
+	r->reaped = now_s();
+	close(go[0]);
+	close(done[0]);
+}
+
+/* The whole BAR maps and serves I/O: a read lands at its last MiB. */
+static double map_and_read(const char *when)
+{
+	int fd = open_phx(), nvme;
+	unsigned char *vma, *want;
+	uint64_t handle;
+	size_t at = bar_size - MIB;
+	double t0, took;
+
+	nvme = open(vmtest_env("PHXVM_NVME"), O_RDONLY | O_DIRECT);
+	if (nvme < 0 || posix_memalign((void **)&want, 4096, MIB))
+		vmtest_fail("open nvme: %s", strerror(errno));
+	if (pread(nvme, want, MIB, 16 * MIB) != (ssize_t)MIB)
+		vmtest_fail("pread into host memory: %s", strerror(errno));
+	t0 = now_s();
+	if (map_whole(fd, &vma, &handle))
+		vmtest_fail("%s: MAP of the whole BAR: %s", when,
+			    strerror(errno));
+	took = now_s() - t0;
+	memset(bar + at, 0xa5, MIB);
+	if (pread(nvme, vma + at, MIB, 16 * MIB) != (ssize_t)MIB)
+		vmtest_fail("%s: pread into the mapping: %s", when,
+			    strerror(errno));
+	if (memcmp(bar + at, want, MIB))
+		vmtest_fail("%s: the drive's bytes did not land in the BAR", when);
+	unmap(fd, handle);
+	munmap(vma, bar_size);
+	close(fd);
+	close(nvme);
+	free(want);
+	wait_released(when);
+	return took;
+}
+
+int main(void)
+{
+	static const double kill_after[] = { 0.05, 0.1, 0.2 };
+	double insert, full, base, limit;
+	struct run r;
+
+	vmtest_name = "mm_kill_insert";
+	bar = phxtest_map_bar(&bar_size);
+	vmtest_note("BAR of %zu MiB", bar_size / MIB);
+
+	/* What the uninterrupted work costs. */
+	insert = map_and_read("uninterrupted");
+	child_run(0, 0, &r);
+	base = r.reaped - r.entered;
+	child_run(1, 0, &r);
+	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status))
+		vmtest_fail("the uninterrupted child failed (status %#x)",
+			    r.status);
+	full = r.reaped - r.entered;
+	wait_released("uninterrupted child reaped");
+	vmtest_note("MAP of the whole BAR: %.2f s; child MAP and exit: %.2f s; child exit without MAP: %.2f s",
+		    insert, full, base);
+	if (insert < 1.0)
+		vmtest_fail("a whole-BAR MAP takes only %.2f s: too quick to show an interrupted one (use a larger --bar-size)",
+			    insert);
+	/* A killed child may take its plain exit and a quarter of a MAP. */
+	limit = base + insert / 4;
+
+	for (size_t i = 0; i < sizeof(kill_after) / sizeof(kill_after[0]); i++) {
+		double reap;
+
+		child_run(1, kill_after[i], &r);
+		reap = r.reaped - r.killed;
+		vmtest_note("SIGKILL %.0f ms into MAP (syscall %s): reaped %.2f s later",
+			    kill_after[i] * 1e3, r.in, reap);
+		if (!WIFSIGNALED(r.status) || WTERMSIG(r.status) != SIGKILL)
+			vmtest_fail("the killed child: status %#x, expected death by SIGKILL",
+				    r.status);
+		if (reap > limit)
+			vmtest_fail("killed %.0f ms into a MAP of the whole BAR, the child was reaped only %.2f s later (limit %.2f s; an uninterrupted MAP and exit take %.2f s)",
+				    kill_after[i] * 1e3, reap, limit, full);
+		wait_released("killed child reaped");
+	}
+
+	map_and_read("after the kills");
+	vmtest_note("killed during MAP: reaped within %.2f s, nothing pinned, the BAR maps again",
+		    limit);
+	return 0;
+}

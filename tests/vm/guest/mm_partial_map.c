@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A PHXFS_IOC_MAP that fails part-way. Another mapping holds pages in the
+ * middle of the range, so the claim hits EBUSY after the pages before them
+ * could have gone in. Afterwards the failing VMA has no pages: touching it
+ * raises SIGBUS, O_DIRECT pread into it and vmsplice from it fail with
+ * EFAULT and no byte of device memory changes; nothing of the failed MAP
+ * stays claimed or counted, so the same VMA takes a later MAP of the pages
+ * before the held ones, a new VMA takes the pages after them, and once
+ * everything is unmapped the whole range maps in one piece.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+
+#include <phxfs/phxfs_ioctl.h>
+
+#include "phxtest.h"
+
+#define KIB (1UL << 10)
+#define MIB (1UL << 20)
+/* The failing MAP's range, and the part of it another mapping holds. */
+#define RANGE_OFF (4 * MIB)
+#define RANGE_LEN MIB
+#define HELD_OFF (RANGE_OFF + 512 * KIB)	/* 128 pages in */
+#define HELD_LEN (256 * KIB)
+#define HEAD_LEN (HELD_OFF - RANGE_OFF)
+#define TAIL_OFF (HELD_OFF + HELD_LEN)
+#define TAIL_LEN (RANGE_OFF + RANGE_LEN - TAIL_OFF)
+#define MARK 0xa5
+
+static unsigned char *bar;
+static int nvme, node;
+static off_t next_disk_off = 8 * MIB;
+
+static void expect_counters(long long mappings, long long bytes,
+			    const char *when)
+{
+	long long m, b;
+
+	/* Up to 5 s: the release may come after the call that caused it. */
+	for (int i = 0;; i++) {
+		m = phxtest_counter("mappings");
+		b = phxtest_counter("pinned_bytes");
+		if (m == mappings && b == bytes)
+			return;
+		if (i == 250)
+			break;
+		usleep(20000);
+	}
+	vmtest_fail("%s: %lld mappings, %lld bytes pinned; expected %lld, %lld",
+		    when, m, b, mappings, bytes);
+}
+
+static void *new_vma(size_t len, off_t offset)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, node,
+		       offset);
+
+	if (p == MAP_FAILED)
+		vmtest_fail("mmap of the node: %s", strerror(errno));
+	return p;
+}
+
+static int map(void *vma, size_t bar_off, size_t len, uint64_t *handle)
+{
+	struct phxfs_map m = {
+		.dev_addr = (uintptr_t)(bar + bar_off),
+		.length = len,
+		.user_addr = (uintptr_t)vma,
+	};
+	int ret = ioctl(node, PHXFS_IOC_MAP, &m);
+
+	if (!ret && m.map_offset)
+		vmtest_fail("page-aligned MAP got map_offset %llu",
+			    (unsigned long long)m.map_offset);
+	*handle = m.handle;
+	return ret;
+}
+
+static void unmap(uint64_t handle)
+{
+	struct phxfs_unmap u = { .handle = handle };
+
+	if (ioctl(node, PHXFS_IOC_UNMAP, &u))
+		vmtest_fail("UNMAP of handle %llu: %s",
+			    (unsigned long long)handle, strerror(errno));
+}
+
+/* O_DIRECT pread into @target lands at @bar_off, byte for byte. */
+static void expect_read_lands(unsigned char *target, size_t bar_off,
+			      size_t len, const char *when)
+{
+	off_t disk_off = next_disk_off;
+	unsigned char *want;
+	ssize_t n;
+
+	next_disk_off += len;
+	if (posix_memalign((void **)&want, 4096, len))
+		vmtest_fail("no host memory");
+	if (pread(nvme, want, len, disk_off) != (ssize_t)len)
+		vmtest_fail("pread into host memory: %s", strerror(errno));
+	memset(bar + bar_off, MARK, len);
+	n = pread(nvme, target, len, disk_off);
+	if (n != (ssize_t)len)
+		vmtest_fail("%s: pread into the target: %zd (%s)", when, n,
+			    n < 0 ? strerror(errno) : "short");
+	if (memcmp(bar + bar_off, want, len))
+		vmtest_fail("%s: device memory does not hold what the drive does",
+			    when);
+	free(want);
+}
+
+static void expect_bar_marked(size_t bar_off, size_t len, const char *when)
+{
+	for (size_t i = 0; i < len; i++)
+		if (bar[bar_off + i] != MARK)
+			vmtest_fail("%s: device memory at BAR+%zu changed to %#x",
+				    when, bar_off + i, bar[bar_off + i]);
+}
+
+static sigjmp_buf fault_jmp;
+static volatile int fault_sig;
+static void *volatile fault_addr;
+
+static void on_fault(int sig, siginfo_t *si, void *ctx)
+{
+	(void)ctx;
+	fault_sig = sig;
+	fault_addr = si->si_addr;
+	siglongjmp(fault_jmp, 1);
+}
+
+/* A read of @p must raise SIGBUS at @p: the VMA is there, its pages not. */
+static void expect_sigbus(volatile unsigned char *p, const char *what)
+{
+	struct sigaction sa = { .sa_sigaction = on_fault,
+				.sa_flags = SA_SIGINFO };
+	volatile unsigned char v = 0;
+
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
+	fault_sig = 0;
+	if (!sigsetjmp(fault_jmp, 1))
+		v = *p;
+	signal(SIGSEGV, SIG_DFL);
+	signal(SIGBUS, SIG_DFL);
+	if (!fault_sig)
+		vmtest_fail("read of %s (%p) after the failed MAP did not fault: it read %#x",
+			    what, (void *)p, v);
+	if (fault_sig != SIGBUS || fault_addr != (void *)p)
+		vmtest_fail("read of %s: %s at %p, expected SIGBUS at %p",
+			    what, strsignal(fault_sig), fault_addr, (void *)p);
+}
+
+/* The VMA of the failed MAP reaches nothing. */
+static void expect_empty(unsigned char *vma)
+{
+	struct iovec iov = { vma, 64 * KIB };
+	int pfd[2];
+	ssize_t n;
+
+	expect_sigbus(vma, "its first page");
+	expect_sigbus(vma + HEAD_LEN - 4096, "the page before the held ones");
+	expect_sigbus(vma + HEAD_LEN, "the first page the other mapping holds");
+	expect_sigbus(vma + RANGE_LEN - 1, "its last byte");
+
+	errno = 0;
+	n = pread(nvme, vma, HEAD_LEN, next_disk_off);
+	if (n != -1 || errno != EFAULT)
+		vmtest_fail("O_DIRECT pread into the failed MAP's VMA: %zd (%s), expected EFAULT",
+			    n, n < 0 ? strerror(errno) : "read");
+	if (pipe(pfd))
+		vmtest_fail("pipe: %s", strerror(errno));
+	errno = 0;
+	n = vmsplice(pfd[1], &iov, 1, 0);
+	close(pfd[0]);
+	close(pfd[1]);
+	if (n != -1 || errno != EFAULT)
+		vmtest_fail("vmsplice from the failed MAP's VMA: %zd (%s), expected EFAULT",
+			    n, n < 0 ? strerror(errno) : "spliced");
+	expect_bar_marked(RANGE_OFF, HEAD_LEN, "after I/O on the failed VMA");
+	expect_bar_marked(TAIL_OFF, TAIL_LEN, "after I/O on the failed VMA");
+}
+
+int main(void)
+{
+	unsigned char *held_vma, *vma, *tail_vma, *whole_vma;
+	uint64_t held, head, tail, whole, h;
+	size_t bar_size;
+
+	vmtest_name = "mm_partial_map";
+	bar = phxtest_map_bar(&bar_size);
+	if (bar_size < RANGE_OFF + RANGE_LEN)
+		vmtest_fail("BAR too small");
+	nvme = open(vmtest_env("PHXVM_NVME"), O_RDWR | O_DIRECT);
+	if (nvme < 0)
+		vmtest_fail("open nvme: %s", strerror(errno));
+	node = open("/dev/" PHXFS_DEVNAME_PREFIX "0", O_RDWR);
+	if (node < 0)
+		vmtest_fail("open node: %s", strerror(errno));
+
+	/* The other mapping, in the middle of the range. */
+	held_vma = new_vma(HELD_LEN, 0);
+	if (map(held_vma, HELD_OFF, HELD_LEN, &held))
+		vmtest_fail("MAP of the held pages: %s", strerror(errno));
+	expect_read_lands(held_vma, HELD_OFF, HELD_LEN, "the holding mapping");
+	expect_counters(1, HELD_LEN, "with the holding mapping");
+
+	vma = new_vma(RANGE_LEN, 4 * MIB);
+	memset(bar + RANGE_OFF, MARK, HEAD_LEN);
+	memset(bar + TAIL_OFF, MARK, TAIL_LEN);
+	errno = 0;
+	if (map(vma, RANGE_OFF, RANGE_LEN, &h) != -1 || errno != EBUSY)
+		vmtest_fail("MAP over held pages: errno %d (%s), expected EBUSY",
+			    errno, strerror(errno));
+	expect_counters(1, HELD_LEN, "after the failed MAP");
+	expect_empty(vma);
+	vmtest_note("the failed MAP left its VMA empty: SIGBUS, EFAULT, device memory unchanged");
+
+	/* The same VMA takes a MAP of the free pages before the held ones. */
+	if (map(vma, RANGE_OFF, HEAD_LEN, &head))
+		vmtest_fail("MAP of the free head into the failed VMA: %s",
+			    strerror(errno));
+	expect_read_lands(vma, RANGE_OFF, HEAD_LEN, "the head, mapped again");
+	/* And a fresh one the pages after them. */
+	tail_vma = new_vma(TAIL_LEN, 8 * MIB);
+	if (map(tail_vma, TAIL_OFF, TAIL_LEN, &tail))
+		vmtest_fail("MAP of the free tail: %s", strerror(errno));
+	expect_read_lands(tail_vma, TAIL_OFF, TAIL_LEN, "the tail");
+	expect_counters(3, RANGE_LEN, "head, held pages and tail mapped");
+	/* The holder was not disturbed by any of it. */
+	expect_read_lands(held_vma, HELD_OFF, HELD_LEN, "the holding mapping, later");
+
+	unmap(head);
+	unmap(tail);
+	unmap(held);
+	expect_counters(0, 0, "after every UNMAP");
+	munmap(held_vma, HELD_LEN);
+	munmap(vma, RANGE_LEN);
+	munmap(tail_vma, TAIL_LEN);
+
+	/* Nothing stayed claimed: the whole range maps in one piece. */
+	whole_vma = new_vma(RANGE_LEN, 12 * MIB);
+	if (map(whole_vma, RANGE_OFF, RANGE_LEN, &whole))
+		vmtest_fail("MAP of the whole range at the end: %s",
+			    strerror(errno));
+	expect_read_lands(whole_vma, RANGE_OFF, RANGE_LEN, "the whole range");
+	expect_counters(1, RANGE_LEN, "the whole range mapped");
+	unmap(whole);
+	munmap(whole_vma, RANGE_LEN);
+	close(node);
+	expect_counters(0, 0, "at the end");
+	close(nvme);
+	vmtest_note("the failed VMA mapped again; nothing stayed claimed; counters 0");
+	return 0;
+}
