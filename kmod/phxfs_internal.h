@@ -251,6 +251,7 @@ long phxfs_ioc_query(struct phxfs_file *pf, void *arg);
 void phxfs_revoke_file(struct phxfs_file *pf);
 void phxfs_mapping_revoke(struct phxfs_mapping *m);
 void phxfs_mapping_unuse(struct phxfs_mapping *m);
+bool phxfs_mapping_wait_unused(struct phxfs_mapping *m, long timeout);
 int phxfs_map_wq_init(void);
 void phxfs_map_wq_exit(void);
 extern const struct attribute_group *phxfs_dev_groups[];

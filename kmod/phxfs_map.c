@@ -159,8 +159,11 @@ static void phxfs_mapping_release(struct work_struct *work)
  */
 void phxfs_mapping_unuse(struct phxfs_mapping *m)
 {
-	if (atomic_long_dec_and_test(&m->users))
+	if (atomic_long_dec_and_test(&m->users)) {
+		/* Before the release can free @m. */
+		wake_up_var(&m->users);
 		queue_work(phxfs_release_wq, &m->release_work);
+	}
 }
 
 /*
@@ -170,8 +173,10 @@ void phxfs_mapping_unuse(struct phxfs_mapping *m)
  */
 static void phxfs_mapping_unuse_sync(struct phxfs_mapping *m)
 {
-	if (atomic_long_dec_and_test(&m->users))
+	if (atomic_long_dec_and_test(&m->users)) {
+		wake_up_var(&m->users);
 		phxfs_mapping_release(&m->release_work);
+	}
 }
 
 /*
@@ -591,6 +596,24 @@ void phxfs_mapping_revoke(struct phxfs_mapping *m)
 	/* Never the release itself here: it would call into the provider. */
 	if (drop)
 		phxfs_mapping_unuse(m);
+}
+
+/**
+ * phxfs_mapping_wait_unused() - wait, bounded, until no page is referenced
+ * @m: a revoked mapping, kept alive by the caller
+ * @timeout: in jiffies
+ *
+ * For a provider whose revocation must let DMA in flight complete. Holders
+ * that keep pages longer (a pipe, an io_uring buffer) end the wait at
+ * @timeout, not the provider's caller.
+ *
+ * Return: true if no page of @m is referenced any more.
+ */
+bool phxfs_mapping_wait_unused(struct phxfs_mapping *m, long timeout)
+{
+	return wait_var_event_timeout(&m->users, !atomic_long_read(&m->users),
+				      timeout) > 0 ||
+	       !atomic_long_read(&m->users);
 }
 
 /**

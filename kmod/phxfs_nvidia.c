@@ -14,9 +14,11 @@
  * Elsewhere the non-persistent call is used: freeing GPU memory before
  * deregistering it makes the driver call phxfs_nv_free_callback(), under
  * its own locks. The callback revokes the mapping, serialised with its
- * insertion by the mapping's lock, and returns without waiting for anyone
- * who holds the pages: the driver takes the memory back when it returns,
- * which is why persistent pins are preferred.
+ * insertion by the mapping's lock, and lets DMA in flight complete, as the
+ * driver's contract asks, but waits at most PHXFS_NV_DMA_WAIT for it: a
+ * holder that keeps pages longer (a pipe, an io_uring buffer) must not
+ * stall the driver. The driver takes the memory back when it returns,
+ * such a holder included, which is why persistent pins are preferred.
  *
  * Only GPUs bound to the driver that exports these calls (nvidia_driver)
  * are served: not one handed to vfio-pci or nouveau.
@@ -35,6 +37,8 @@
 #include "phxfs_nv_p2p.h"
 
 #define PHXFS_NV_MAX_GPUS	16
+/* How long a free callback lets DMA in flight on the memory complete. */
+#define PHXFS_NV_DMA_WAIT	(2 * HZ)
 #define PHXFS_NV_PAGES_PER_GPU_PAGE \
 	(1UL << (PHXFS_NV_GPU_PAGE_SHIFT - PAGE_SHIFT))
 
@@ -112,7 +116,7 @@ struct phxfs_nv_pin {
 
 /*
  * Under the driver's locks: takes only the pin's and the mapping's locks,
- * and waits for nothing but a MAP's insertion in progress.
+ * and waits for a MAP's insertion in progress and, bounded, for DMA.
  */
 static void phxfs_nv_free_callback(void *data)
 {
@@ -125,6 +129,9 @@ static void phxfs_nv_free_callback(void *data)
 	mutex_unlock(&pin->table_lock);
 
 	phxfs_mapping_revoke(pin->m);
+	if (!phxfs_mapping_wait_unused(pin->m, PHXFS_NV_DMA_WAIT))
+		pr_warn_ratelimited("GPU memory at %#llx freed while its pages are still referenced (a pipe, an io_uring or RDMA registration?): the driver takes it back regardless\n",
+				    pin->va);
 	/* Frees the table on older drivers; a no-op on current ones. */
 	nv.free_page_table(pt);
 	complete(&pin->callback_done);
