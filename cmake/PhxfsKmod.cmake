@@ -20,18 +20,35 @@ endfunction()
 # in the directory of <.ko path>, into which the sources and the Kbuild file
 # are copied first. CONFTEST: a script run first as
 # "<script> <kernel build dir> <dir>/phxfs_features.h" (kmod/conftest.sh).
+# A kernel of PHXFS_ROOT_KERNELS is built chrooted into the kernel root
+# (scripts/kernel-root-run.sh), <dir> bind-mounted at /mnt/m and the source
+# tree (read-only) at /mnt/src: paths under the source tree in MAKE_ARGS and
+# CONFTEST are rewritten to /mnt/src.
 function(phxfs_add_kmod target ko)
   cmake_parse_arguments(PARSE_ARGV 2 arg "" "KERNEL;KBUILD;CONFTEST;COMMENT"
                         "SOURCES;DEPENDS;MAKE_ARGS")
   get_filename_component(dir "${ko}" DIRECTORY)
-  set(kdir "/lib/modules/${arg_KERNEL}/build")
+  if(arg_KERNEL IN_LIST PHXFS_ROOT_KERNELS)
+    set(kdir "${PHXFS_KERNEL_ROOT_HEADERS}")
+    set(mdir /mnt/m)
+    set(in_root "${PROJECT_SOURCE_DIR}/scripts/kernel-root-run.sh" --rw "${dir}" m
+                --ro "${PROJECT_SOURCE_DIR}" src "${PHXFS_KERNEL_ROOT}" --)
+    string(REPLACE "${PROJECT_SOURCE_DIR}" /mnt/src conftest "${arg_CONFTEST}")
+    string(REPLACE "${PROJECT_SOURCE_DIR}" /mnt/src make_args "${arg_MAKE_ARGS}")
+  else()
+    set(kdir "/lib/modules/${arg_KERNEL}/build")
+    set(mdir "${dir}")
+    set(in_root "")
+    set(conftest "${arg_CONFTEST}")
+    set(make_args ${arg_MAKE_ARGS})
+  endif()
   set(features "")
   if(arg_CONFTEST)
     set(features "${dir}/phxfs_features.h")
     add_custom_command(
       OUTPUT "${features}"
       COMMAND "${CMAKE_COMMAND}" -E make_directory "${dir}"
-      COMMAND "${arg_CONFTEST}" "${kdir}" "${features}"
+      COMMAND ${in_root} "${conftest}" "${kdir}" "${mdir}/phxfs_features.h"
       DEPENDS "${arg_CONFTEST}"
       COMMENT "Probing the interfaces of kernel ${arg_KERNEL}"
       VERBATIM)
@@ -42,16 +59,20 @@ function(phxfs_add_kmod target ko)
     COMMAND "${CMAKE_COMMAND}" -E copy_if_different ${arg_SOURCES}
             "${arg_KBUILD}" "${dir}"
     COMMAND "${CMAKE_COMMAND}" -E env --unset=MAKEFLAGS
-            make -s -C "${kdir}" "M=${dir}" ${arg_MAKE_ARGS} modules
+            ${in_root} make -s -C "${kdir}" "M=${mdir}" ${make_args} modules
     DEPENDS ${arg_SOURCES} "${arg_KBUILD}" ${arg_DEPENDS} ${features}
     COMMENT "${arg_COMMENT}"
     VERBATIM)
   add_custom_target(${target} ALL DEPENDS "${ko}")
 endfunction()
 
-foreach(release IN LISTS PHXFS_KERNELS)
+foreach(release IN LISTS PHXFS_KERNELS PHXFS_ROOT_KERNELS)
   phxfs_kernel_tag("${release}" tag)
   phxfs_kmod_file("${release}" ko)
+  set(nv_p2p_h "${PHXFS_NV_P2P_H}")
+  if(release IN_LIST PHXFS_ROOT_KERNELS)
+    set(nv_p2p_h "")   # not inside the root: the module's own declarations
+  endif()
   phxfs_add_kmod(phxfs_kmod_${tag} "${ko}"
     KERNEL "${release}"
     KBUILD "${PROJECT_SOURCE_DIR}/kmod/Kbuild"
@@ -59,7 +80,7 @@ foreach(release IN LISTS PHXFS_KERNELS)
     CONFTEST "${PROJECT_SOURCE_DIR}/kmod/conftest.sh"
     DEPENDS "${PROJECT_SOURCE_DIR}/include/phxfs/phxfs_ioctl.h"
     MAKE_ARGS "PHXFS_INCLUDE=${PROJECT_SOURCE_DIR}/include"
-              "PHXFS_NV_P2P_H=${PHXFS_NV_P2P_H}" PHXFS_WERROR=1
+              "PHXFS_NV_P2P_H=${nv_p2p_h}" PHXFS_WERROR=1
     COMMENT "Building phoenix-fs (kmod/) for kernel ${release}")
 endforeach()
 

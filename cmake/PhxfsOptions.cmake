@@ -185,12 +185,44 @@ if(_kmissing AND _kernel_req STREQUAL "ON" AND NOT PHXFS_WITH_KMOD STREQUAL "OFF
   message(FATAL_ERROR "no kernel headers (/lib/modules/R/build) for: ${_kmissing}")
 endif()
 
+# A kernel whose build tools need a newer Debian than the host's: Linux 7.x
+# in a Debian forky root that scripts/setup-kernel-root.sh made. The module
+# is built in that root (scripts/kernel-root-run.sh, as root or through
+# sudo -n) and VM-tested on its image (phxvm --kernel-image/--modules-dir).
+# It is not in PHXFS_KERNELS (host kernels: DKMS, ...), only in
+# PHXFS_ROOT_KERNELS and PHXFS_VM_KERNELS. OFF by default: the module does
+# not support CONFIG_PCI_P2PDMA kernels (7.x has it) yet.
+option(PHXFS_WITH_KERNEL_ROOT
+       "Also build phoenix-fs for and VM-test the Linux 7.x of scripts/setup-kernel-root.sh's root" OFF)
+set(PHXFS_KERNEL_ROOT_FILE "${_deps_dir}/kernel-root.cmake" CACHE FILEPATH
+    "The kernel root's locations, written by scripts/setup-kernel-root.sh")
+set(PHXFS_KERNEL_ROOT_VM_ARGS "" CACHE STRING
+    "More tests/vm/phxvm arguments for the kernel root's VM tests (;-separated), e.g. --topology;switch")
+set(PHXFS_ROOT_KERNELS "")
+if(PHXFS_WITH_KERNEL_ROOT AND NOT PHXFS_WITH_KMOD STREQUAL "OFF")
+  if(NOT EXISTS "${PHXFS_KERNEL_ROOT_FILE}")
+    message(FATAL_ERROR "PHXFS_WITH_KERNEL_ROOT=ON, but ${PHXFS_KERNEL_ROOT_FILE} does not exist: run scripts/setup-kernel-root.sh")
+  endif()
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${PHXFS_KERNEL_ROOT_FILE}")
+  include("${PHXFS_KERNEL_ROOT_FILE}")
+  if(NOT EXISTS "${PHXFS_KERNEL_ROOT}${PHXFS_KERNEL_ROOT_HEADERS}/Makefile"
+     OR NOT EXISTS "${PHXFS_KERNEL_ROOT_IMAGE}" OR NOT IS_DIRECTORY "${PHXFS_KERNEL_ROOT_MODULES}")
+    message(FATAL_ERROR "PHXFS_WITH_KERNEL_ROOT=ON, but the kernel root ${PHXFS_KERNEL_ROOT} that "
+                        "${PHXFS_KERNEL_ROOT_FILE} names is incomplete: run scripts/setup-kernel-root.sh")
+  endif()
+  if(PHXFS_KERNEL_ROOT_RELEASE IN_LIST PHXFS_KERNELS)
+    message(STATUS "Kernel ${PHXFS_KERNEL_ROOT_RELEASE} is installed on the host: not building it in the kernel root")
+  else()
+    set(PHXFS_ROOT_KERNELS "${PHXFS_KERNEL_ROOT_RELEASE}")
+  endif()
+endif()
+
 # phxfs_kernel_tag(<release> <var>): the name of <release> in test names.
 function(phxfs_kernel_tag release var)
   string(REGEX MATCH "^[0-9]+\\.[0-9]+" series "${release}")
   string(REPLACE "." "\\." series_re "${series}")
   set(n 0)
-  foreach(r IN LISTS PHXFS_KERNELS)
+  foreach(r IN LISTS PHXFS_KERNELS PHXFS_ROOT_KERNELS)
     if(r MATCHES "^${series_re}[.-]")
       math(EXPR n "${n} + 1")
     endif()
@@ -218,6 +250,9 @@ if(PHXFS_STRICT AND NOT PHXFS_WITH_KMOD STREQUAL "OFF")
   endforeach()
 endif()
 string(REPLACE ";" ", " _kernels_text "${PHXFS_KERNELS}")
+if(PHXFS_ROOT_KERNELS)
+  string(APPEND _kernels_text ", ${PHXFS_ROOT_KERNELS} (in the kernel root ${PHXFS_KERNEL_ROOT})")
+endif()
 # The NVIDIA driver's nv-p2p.h, where its source is installed (DKMS puts it
 # under /usr/src/nvidia-<version>/): the nvidia provider is then compiled
 # against it, otherwise against the module's own declarations of that ABI.
@@ -264,6 +299,7 @@ foreach(r IN LISTS PHXFS_KERNELS)
     list(APPEND _vm_missing "/boot/vmlinuz-${r}")
   endif()
 endforeach()
+list(APPEND PHXFS_VM_KERNELS ${PHXFS_ROOT_KERNELS})   # their images were checked above
 set(_vm_req "${PHXFS_WITH_VM}")
 if(PHXFS_STRICT AND _vm_req STREQUAL "AUTO")
   set(_vm_req ON)

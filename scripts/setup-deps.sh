@@ -10,10 +10,13 @@
 #      h5_api_test_parallel.
 #   3. checkpatch.pl (plus the files it reads), taken from Debian's linux-source package.
 #   4. $cache/deps.cmake, an initial-cache file for `cmake -C`.
+#   5. with PHXFS_KERNEL_ROOT=1 only: scripts/setup-kernel-root.sh, a Debian forky root with
+#      Linux 7.x, its headers and compiler (the module does not build for 7.x kernels yet).
 #
 # Environment:
 #   PHXFS_CACHE_DIR  cache root (default: ${XDG_CACHE_HOME:-$HOME/.cache}/phoenix)
 #   TMPDIR           where temporary work trees go (default /tmp); deleted on exit
+#   PHXFS_KERNEL_ROOT=1  run step 5
 #
 # Files it writes under the cache root:
 #   deps.cmake                        set(HDF5_ROOT ...), set(PHXFS_HDF5_API_TEST ...),
@@ -34,6 +37,8 @@
 # system's apt configuration.
 
 set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 # ---- What we need --------------------------------------------------------------------------
 
@@ -192,76 +197,6 @@ fi
 
 # ---- 2. HDF5 -------------------------------------------------------------------------------
 
-# Writes the private deb822 stanza (URIs + Signed-By, verbatim, inline keys included) of the
-# machine's apt entry for suite $1, or nothing.
-mirror_stanza() {
-  local want=$1 f
-  local parts=()
-  for f in /etc/apt/sources.list.d/*.sources; do [[ -f "$f" ]] && parts+=("$f"); done
-  if [[ ${#parts[@]} -gt 0 ]]; then
-    awk -v want="$want" '
-      function flush() {
-        if (!done && uris != "" && tolower(enabled) != "no" &&
-            (" " types " ") ~ /[ \t]deb(-src)?[ \t]/ &&
-            (" " suites " ") ~ ("[ \t]" want "[ \t]")) {
-          split(uris, u, /[ \t]+/)
-          print "URIs: " u[1]
-          if (signed != "") print signed
-          done = 1
-        }
-        types = suites = uris = signed = enabled = cur = ""
-      }
-      FNR == 1 { flush() }
-      /^#/ { next }
-      /^[ \t]*$/ { flush(); next }
-      /^[ \t]/ {
-        if (cur == "signed-by") signed = signed "\n" $0
-        else if (cur == "uris") uris = uris " " $0
-        else if (cur == "suites") suites = suites " " $0
-        else if (cur == "types") types = types " " $0
-        next
-      }
-      {
-        i = index($0, ":"); if (i == 0) next
-        cur = tolower(substr($0, 1, i - 1)); v = substr($0, i + 1)
-        gsub(/^[ \t]+|[ \t]+$/, "", v)
-        if (cur == "types") types = v
-        else if (cur == "suites") suites = v
-        else if (cur == "uris") uris = v
-        else if (cur == "enabled") enabled = v
-        else if (cur == "signed-by") signed = "Signed-By:" substr($0, i + 1)
-      }
-      END { flush() }
-    ' "${parts[@]}"
-  fi
-}
-
-# Same from the one-line format (/etc/apt/sources.list, sources.list.d/*.list).
-mirror_oneline() {
-  local want=$1 f
-  local lists=()
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do [[ -f "$f" ]] && lists+=("$f"); done
-  [[ ${#lists[@]} -gt 0 ]] || return 0
-  awk -v want="$want" '
-    { sub(/^[ \t]+/, "") }
-    /^#/ { next }
-    $1 == "deb" || $1 == "deb-src" {
-      line = $0; opts = ""
-      sub(/^deb(-src)?[ \t]+/, "", line)
-      if (substr(line, 1, 1) == "[") {
-        j = index(line, "]"); if (j == 0) next
-        opts = substr(line, 2, j - 2); line = substr(line, j + 1)
-      }
-      n = split(line, f, /[ \t]+/)
-      k = 1; if (f[1] == "") k = 2
-      if (f[k + 1] != want) next
-      print "URIs: " f[k]
-      if (match(opts, /signed-by=[^ \t]+/)) print "Signed-By: " substr(opts, RSTART + 10, RLENGTH - 10)
-      exit
-    }
-  ' "${lists[@]}"
-}
-
 # Unpacks Debian's HDF5 source package (patches applied) under $work; sets hdf5_src to its top.
 hdf5_fetch_source() {
   local codename stanza uri src dsc top
@@ -272,8 +207,7 @@ hdf5_fetch_source() {
   # shellcheck disable=SC1091
   codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
   [[ -n "$codename" ]] || { note "no VERSION_CODENAME in /etc/os-release"; return 1; }
-  stanza=$(mirror_stanza "$codename")
-  [[ -n "$stanza" ]] || stanza=$(mirror_oneline "$codename")
+  stanza=$(phxfs_mirror_stanza "$codename")
   [[ -n "$stanza" ]] || { note "no apt entry for suite $codename in /etc/apt"; return 1; }
   uri=$(sed -n '1s/^URIs: //p' <<<"$stanza")
   note "mirror for $codename: $uri"
@@ -523,7 +457,16 @@ if [[ ! -f "$deps_cmake" || "$(cat "$deps_cmake")" != "$deps_new" ]]; then
 fi
 cat "$deps_cmake" >>"$log"
 
+# ---- 5. a Debian forky root for the Linux 7.x kernel (scripts/setup-kernel-root.sh) --------
+
+step=kernel-root
+if [[ "${PHXFS_KERNEL_ROOT:-0}" != 1 ]]; then
+  kernel_root_summary="kernel-root not asked for (PHXFS_KERNEL_ROOT=1)"
+else
+  kernel_root_summary=$(PHXFS_CACHE_DIR="$cache" "$(dirname -- "${BASH_SOURCE[0]}")/setup-kernel-root.sh" --summary)
+fi
+
 step=summary
-summary="deps: $apt_summary, $hdf5_summary at $hdf5_prefix, $api_test_summary, $checkpatch_summary, $deps_cmake, $(elapsed "$t_start") s"
+summary="deps: $apt_summary, $hdf5_summary at $hdf5_prefix, $api_test_summary, $checkpatch_summary, $deps_cmake, $kernel_root_summary, $(elapsed "$t_start") s"
 note "$summary"
 echo "$summary"

@@ -17,11 +17,13 @@
 #                     tmpfs covers /host/tmp. It is sourced and sets:
 #     PHXVM_CWD, PHXVM_INSMOD (1: insmod $PHXVM_KMOD before the command,
 #     rmmod phxfs after), PHXVM_KMOD, PHXVM_KMOD_ARGS (one string),
-#     PHXVM_NAME, PHXVM_BAR_BDF, PHXVM_BAR_INDEX, PHXVM_BAR_SIZE,
-#     PHXVM_DISK_SIZE, PHXVM_BOOT, and the command's argv through "set --".
+#     PHXVM_NAME, PHXVM_BAR_BDF (a BDF, or "auto": the one ivshmem device
+#     wherever it is), PHXVM_BAR_INDEX, PHXVM_BAR_SIZE, PHXVM_DISK_SIZE,
+#     PHXVM_BOOT, PHXVM_TOPOLOGY, and the command's argv through "set --".
+#     "@PHXVM_BAR_BDF@" in PHXVM_KMOD_ARGS becomes the BAR's BDF.
 #
 # Marker lines (after the prefix): "init uptime=S", "setup-failed: WHY",
-# "insmod rc=N", "cmd-begin uptime=S", "cmd-end rc=N uptime=S", "rmmod rc=N",
+# "pci bar=BDF nvme=BDF", "insmod rc=N", "cmd-begin uptime=S", "cmd-end rc=N uptime=S", "rmmod rc=N",
 # "dmesg-begin", "dmesg-end".
 
 /bin/busybox mkdir -p /bin /sbin /usr/bin /usr/sbin /proc /sys /dev /host
@@ -103,6 +105,8 @@ in_host() {
 		HOME=/tmp TMPDIR=/tmp LANG=C.UTF-8 TERM=dumb \
 		PHXVM_NAME="$PHXVM_NAME" \
 		PHXVM_NVME=/dev/nvme0n1 \
+		PHXVM_NVME_BDF="$PHXVM_NVME_BDF" \
+		PHXVM_TOPOLOGY="$PHXVM_TOPOLOGY" \
 		PHXVM_BAR_BDF="$PHXVM_BAR_BDF" \
 		PHXVM_BAR_INDEX="$PHXVM_BAR_INDEX" \
 		PHXVM_BAR_SIZE="$PHXVM_BAR_SIZE" \
@@ -122,7 +126,23 @@ done
 size=$(blockdev --getsize64 /dev/nvme0n1)
 [ "$size" = "$PHXVM_DISK_SIZE" ] || fail "/dev/nvme0n1 has $size bytes, expected $PHXVM_DISK_SIZE"
 
-# The stand-in device memory must be where the module parameter says.
+# The NVMe controller's PCI function, wherever the topology put it.
+PHXVM_NVME_BDF=$(readlink -f /sys/class/nvme/nvme0/device)
+PHXVM_NVME_BDF=${PHXVM_NVME_BDF##*/}
+
+# The stand-in device memory must be where the module parameter says; with
+# PHXVM_BAR_BDF=auto it is the one ivshmem device, wherever it is.
+if [ "$PHXVM_BAR_BDF" = auto ]; then
+	PHXVM_BAR_BDF=
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1af4:0x1110 ] || continue
+		[ -z "$PHXVM_BAR_BDF" ] || fail "more than one ivshmem device (1af4:1110): $PHXVM_BAR_BDF, ${d##*/}"
+		PHXVM_BAR_BDF=${d##*/}
+	done
+	[ -n "$PHXVM_BAR_BDF" ] || fail "no ivshmem device (1af4:1110) on the PCI bus"
+fi
+PHXVM_KMOD_ARGS=$(printf '%s' "$PHXVM_KMOD_ARGS" | sed "s/@PHXVM_BAR_BDF@/$PHXVM_BAR_BDF/g")
+echo "$M pci bar=$PHXVM_BAR_BDF nvme=${PHXVM_NVME_BDF:-?}"
 pdev=/sys/bus/pci/devices/$PHXVM_BAR_BDF
 [ "$(cat "$pdev/vendor" 2>/dev/null):$(cat "$pdev/device" 2>/dev/null)" = 0x1af4:0x1110 ] ||
 	fail "no ivshmem device (1af4:1110) at $PHXVM_BAR_BDF"
