@@ -22,24 +22,13 @@
 
 #include <phxfs/phxfs.h>
 
-#include "cudadrv.h"
+#include "cu.h"
 #include "io.h"
 
 #define ASYNC_THREADS	4
 #define ASYNC_FLAGS	4096
 
-/* Driver API, as its ABI has it (CUresult 0 is success). */
-typedef int (*cu_launch_host_func_t)(void *stream, void (*fn)(void *),
-				     void *arg);
-typedef int (*cu_stream_wait_value32_t)(void *stream,
-					unsigned long long addr,
-					uint32_t value, unsigned int flags);
-typedef int (*cu_mem_host_alloc_t)(void **p, size_t size,
-				   unsigned int flags);
-typedef int (*cu_mem_host_get_device_pointer_t)(unsigned long long *dptr,
-						void *p, unsigned int flags);
 #define CU_STREAM_WAIT_VALUE_GEQ	0x0
-#define CU_MEMHOSTALLOC_PORTABLE	0x01
 #define CU_MEMHOSTALLOC_DEVICEMAP	0x02
 
 struct async_job {
@@ -52,8 +41,7 @@ struct async_job {
 static struct {
 	pthread_once_t once;
 	bool ok;
-	cu_launch_host_func_t launch_host_func;
-	cu_stream_wait_value32_t wait_value32;
+	const struct phxfs_cu *cu;	/* with both optional calls */
 	volatile uint32_t *flags;	/* pinned, device-mapped */
 	unsigned long long flags_dev;	/* their device address */
 
@@ -72,21 +60,18 @@ static struct {
 /* Needs a current CUDA context: the caller's, which owns its stream. */
 static void async_init(void)
 {
-	cu_mem_host_alloc_t host_alloc = phxfs_cuda_sym("cuMemHostAlloc");
-	cu_mem_host_get_device_pointer_t dev_ptr =
-		phxfs_cuda_sym("cuMemHostGetDevicePointer_v2");
+	const struct phxfs_cu *cu = phxfs_cu();
 	void *p;
 
-	as.launch_host_func = phxfs_cuda_sym("cuLaunchHostFunc");
-	as.wait_value32 = phxfs_cuda_sym("cuStreamWaitValue32_v2");
-	if (!host_alloc || !dev_ptr || !as.launch_host_func ||
-	    !as.wait_value32)
+	if (!cu || !cu->launch_host_func || !cu->stream_wait_value32)
 		return;
-	if (host_alloc(&p, ASYNC_FLAGS * sizeof(uint32_t),
-		       CU_MEMHOSTALLOC_PORTABLE | CU_MEMHOSTALLOC_DEVICEMAP))
+	if (cu->mem_host_alloc(&p, ASYNC_FLAGS * sizeof(uint32_t),
+			       CU_MEMHOSTALLOC_PORTABLE |
+			       CU_MEMHOSTALLOC_DEVICEMAP))
 		return;
-	if (dev_ptr(&as.flags_dev, p, 0))
+	if (cu->mem_host_get_device_pointer(&as.flags_dev, p, 0))
 		return;		/* kept: a few KiB for the process's life */
+	as.cu = cu;
 	as.flags = p;
 	for (uint32_t i = 0; i < ASYNC_FLAGS; i++)
 		as.free_flags[i] = ASYNC_FLAGS - 1 - i;
@@ -202,16 +187,17 @@ static int enqueue(const struct phxfs_io_req *req, ssize_t *bytes_done,
 		free(job);
 		return -1;
 	}
-	if (as.launch_host_func(stream, async_start, job))
+	if (as.cu->launch_host_func(stream, async_start, job))
 		goto err_flag;
 	/*
 	 * From here the job is queued: a failure of the next steps cannot
 	 * take it back, so it is reported and the flag leaks rather than be
 	 * reused under a request still running.
 	 */
-	if (as.wait_value32(stream, as.flags_dev + job->flag * sizeof(uint32_t),
-			    1, CU_STREAM_WAIT_VALUE_GEQ) ||
-	    as.launch_host_func(stream, async_finish, job)) {
+	if (as.cu->stream_wait_value32(stream, as.flags_dev +
+				       job->flag * sizeof(uint32_t), 1,
+				       CU_STREAM_WAIT_VALUE_GEQ) ||
+	    as.cu->launch_host_func(stream, async_finish, job)) {
 		errno = EIO;
 		return -1;
 	}
