@@ -4,7 +4,8 @@
  * deregmem), referenced weakly: the tools link against a library that does
  * not have them yet, find them NULL at run time and say so, and need no
  * change once they land. Include instead of <phxfs/phxfs.h>, in every file
- * that calls one of them.
+ * that calls one of them. tools.weak_exports checks that every export after
+ * PHXFS_0.1 in src/libphxfs.map is here (and listed by phxfs-info).
  */
 #ifndef PHXTOOL_PHXFS_WEAK_H
 #define PHXTOOL_PHXFS_WEAK_H
@@ -18,6 +19,10 @@
 #pragma weak phxfs_batch_submit
 #pragma weak phxfs_batch_reap
 #pragma weak phxfs_batch_destroy
+#pragma weak phxfs_read_async
+#pragma weak phxfs_write_async
+#pragma weak phxfs_registered
+#pragma weak phxfs_batch_run
 
 /* Whether the library has @fn (a function name). */
 #define PHXFS_HAS(fn) ((fn) != NULL)

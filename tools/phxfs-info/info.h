@@ -122,7 +122,7 @@ struct lib_info {
 	struct {
 		const char *name;
 		bool present;
-	} fns[8];
+	} fns[16];
 };
 
 struct info {

@@ -17,6 +17,8 @@ void lib_gather(struct lib_info *lib)
 {
 #define FN(f)							\
 	do {								\
+		_Static_assert(sizeof(lib->fns) / sizeof(lib->fns[0]) >= 11, \
+			       "room for every call after the seed API"); \
 		lib->fns[lib->nfns].name = #f;				\
 		lib->fns[lib->nfns++].present = PHXFS_HAS(f);		\
 	} while (0)
@@ -27,6 +29,10 @@ void lib_gather(struct lib_info *lib)
 	FN(phxfs_batch_submit);
 	FN(phxfs_batch_reap);
 	FN(phxfs_batch_destroy);
+	FN(phxfs_read_async);
+	FN(phxfs_write_async);
+	FN(phxfs_registered);
+	FN(phxfs_batch_run);
 #undef FN
 }
 
