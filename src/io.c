@@ -175,12 +175,13 @@ static inline char *hinted_small(int device_id, const void *buf,
 	return phxfs_hinted_target(device_id, addr + buf_offset, size);
 }
 
-ssize_t phxfs_io_run(const struct phxfs_io_req *req)
-{
-	return phxfs_io_run_as(req, false);
-}
-
-ssize_t phxfs_io_run_as(const struct phxfs_io_req *req, bool unordered)
+/*
+ * @tried_registered: the caller's hinted path has just issued the single
+ * pread/pwrite of a registered buffer (registered_once()) and it asked
+ * for the general path: do not issue the same call again.
+ */
+static ssize_t io_run(const struct phxfs_io_req *req, bool unordered,
+		      bool tried_registered)
 {
 	const struct phxfs_knobs *knobs;
 	struct phxfs_xfer x = { .unordered = unordered };
@@ -197,7 +198,8 @@ ssize_t phxfs_io_run_as(const struct phxfs_io_req *req, bool unordered)
 	    phxfs_io_resolve(req->device_id, req->buf, req->buf_offset,
 			     req->size, &x.target))
 		return -1;
-	if (x.target.registered && req->size && req->size <= knobs->small_io) {
+	if (!tried_registered && x.target.registered && req->size &&
+	    req->size <= knobs->small_io) {
 		ssize_t n = registered_once(req->opcode == PHXFS_OP_WRITE,
 					    req->fd, x.target.host, req->size,
 					    req->file_offset);
@@ -218,6 +220,16 @@ ssize_t phxfs_io_run_as(const struct phxfs_io_req *req, bool unordered)
 	if (req->size <= knobs->small_io)
 		return phxfs_xfer_piece(&x, x.start, req->size);
 	return run_split(&x, req->size, knobs->chunk_size);
+}
+
+ssize_t phxfs_io_run(const struct phxfs_io_req *req)
+{
+	return io_run(req, false, false);
+}
+
+ssize_t phxfs_io_run_as(const struct phxfs_io_req *req, bool unordered)
+{
+	return io_run(req, unordered, false);
 }
 
 /* The hinted path of phxfs_read() and phxfs_write(), else the general one. */
@@ -243,7 +255,7 @@ static inline ssize_t io_call(int opcode, int fd, int device_id, void *buf,
 		.size = size,
 		.file_offset = file_offset,
 	};
-	return phxfs_io_run(&req);
+	return io_run(&req, false, p != NULL);
 }
 
 ssize_t phxfs_read(int fd, int device_id, void *buf, size_t buf_offset,
