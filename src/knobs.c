@@ -32,7 +32,7 @@ void phxfs_knobs_default(struct phxfs_knobs *k, long online_cpus)
 	k->compat = PHXFS_COMPAT_AUTO;
 	k->threads = online_cpus < 1 ? 1 :
 		     online_cpus > 16 ? 16 : (unsigned int)online_cpus;
-	k->chunk_size = 16 * MIB;
+	k->chunk_size = 4 * MIB;
 	k->bounce_size = 4 * MIB;
 	k->small_io = 1 * MIB;
 	k->pipeline_step = 4 * MIB;

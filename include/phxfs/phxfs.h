@@ -28,7 +28,7 @@
  *	PHXFS_THREADS	  worker threads of the I/O calls, 1 to 256 (default:
  *			  the online CPUs, at most 16)
  *	PHXFS_CHUNK_SIZE  largest piece of one request a worker takes, 4K to
- *			  1G, a multiple of 4K (default 16M)
+ *			  1G, a multiple of 4K (default 4M)
  *	PHXFS_BOUNCE_SIZE size of each of a thread's two pinned host buffers,
  *			  4K to 1G, a multiple of 4K (default 4M)
  *	PHXFS_SMALL_IO	  requests up to this size run in the calling thread,

@@ -114,7 +114,7 @@ static void parser(void)
 
 	phxfs_knobs_default(&def, 8);
 	CHECK(def.compat == PHXFS_COMPAT_AUTO && def.threads == 8 &&
-	      def.chunk_size == 16 * MIB && def.bounce_size == 4 * MIB &&
+	      def.chunk_size == 4 * MIB && def.bounce_size == 4 * MIB &&
 	      def.small_io == MIB && def.pipeline_step == 4 * MIB,
 	      "defaults for 8 CPUs");
 	phxfs_knobs_default(&k, 64);
@@ -234,7 +234,7 @@ static void read_once(void)
 		setenv("PHXFS_THREADS", "7", 1);
 		setenv("PHXFS_CHUNK_SIZE", "junk", 1);
 		k = phxfs_knobs();
-		bad |= !k || k->threads != 5 || k->chunk_size != 16 * MIB;
+		bad |= !k || k->threads != 5 || k->chunk_size != 4 * MIB;
 		_exit(bad);
 	}
 	waitpid(pid, &status, 0);

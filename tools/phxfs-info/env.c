@@ -14,7 +14,7 @@ static const struct {
 } known[] = {
 	{ "PHXFS_COMPAT", "auto" },
 	{ "PHXFS_THREADS", "online CPUs, at most 16" },
-	{ "PHXFS_CHUNK_SIZE", "16M" },
+	{ "PHXFS_CHUNK_SIZE", "4M" },
 	{ "PHXFS_BOUNCE_SIZE", "4M" },
 	{ "PHXFS_SMALL_IO", "1M" },
 	{ "PHXFS_PIPELINE_STEP", "4M" },
