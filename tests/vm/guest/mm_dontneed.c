@@ -12,14 +12,9 @@
  * byte.
  */
 #define _GNU_SOURCE
-#include <setjmp.h>
-#include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/wait.h>
 
-#include <phxfs/phxfs_ioctl.h>
-
-#include "phxtest.h"
+#include "mmtest.h"
 
 #ifndef MADV_COLD
 #define MADV_COLD 20
@@ -50,89 +45,27 @@ static const struct advice advices[] = {
 static unsigned char *bar;
 static int nvme, node;
 static off_t next_disk_off = 8 * MIB;
-static int failures;
-
-/* Report a failed check and go on: every advice gets its own verdict. */
-__attribute__((format(printf, 1, 2)))
-static void check_failed(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "%s: FAIL: ", vmtest_name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	failures++;
-}
-
-/* /sys/class/phxfs/phxfs_dev0/releasing, or -1 where the module has none. */
-static long long releasing(void)
-{
-	return vmtest_exists("/sys/class/phxfs/phxfs_dev0/releasing") ?
-	       phxtest_counter("releasing") : -1;
-}
-
-static int counters_are(long long mappings, long long bytes)
-{
-	return phxtest_counter("mappings") == mappings &&
-	       phxtest_counter("pinned_bytes") == bytes &&
-	       (mappings || releasing() <= 0);
-}
 
 /* Up to 5 s: a release may come after the call that caused it. */
 static void expect_counters(long long mappings, long long bytes,
 			    const char *name, const char *when)
 {
-	for (int i = 0; i < 250 && !counters_are(mappings, bytes); i++)
-		usleep(20000);
-	if (!counters_are(mappings, bytes))
-		check_failed("%s: %s: %lld mappings, %lld bytes pinned, %lld releasing; expected %lld, %lld, 0",
-			     name, when, phxtest_counter("mappings"),
-			     phxtest_counter("pinned_bytes"), releasing(),
-			     mappings, bytes);
+	char what[160];
+
+	snprintf(what, sizeof(what), "%s: %s", name, when);
+	/* Once no mapping is left, none may be releasing either. */
+	mmtest_expect_counters(mappings, bytes, mappings ? MMTEST_ANY : 0, 5,
+			       what);
 }
 
 static int map(void *vma, size_t bar_off, size_t len, uint64_t *handle)
 {
-	struct phxfs_map m = {
-		.dev_addr = (uintptr_t)(bar + bar_off),
-		.length = len,
-		.user_addr = (uintptr_t)vma,
-	};
-	int ret = ioctl(node, PHXFS_IOC_MAP, &m);
-
-	*handle = m.handle;
-	return ret;
-}
-
-static int unmap(uint64_t handle)
-{
-	struct phxfs_unmap u = { .handle = handle };
-
-	return ioctl(node, PHXFS_IOC_UNMAP, &u);
+	return mmtest_map(node, bar + bar_off, len, vma, handle, NULL);
 }
 
 static void *new_vma(off_t offset)
 {
-	void *p = mmap(NULL, MAP_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       node, offset);
-
-	if (p == MAP_FAILED)
-		vmtest_fail("mmap of the node: %s", strerror(errno));
-	return p;
-}
-
-static unsigned char *host_read(off_t disk_off)
-{
-	unsigned char *host;
-
-	if (posix_memalign((void **)&host, 4096, MAP_LEN))
-		vmtest_fail("no host memory");
-	if (pread(nvme, host, MAP_LEN, disk_off) != (ssize_t)MAP_LEN)
-		vmtest_fail("pread into host memory: %s", strerror(errno));
-	return host;
+	return mmtest_vma(node, MAP_LEN, offset);
 }
 
 /*
@@ -143,117 +76,79 @@ static void check_read(unsigned char *target, int must_land,
 		       const char *name, const char *when)
 {
 	off_t disk_off = next_disk_off;
-	unsigned char *want = host_read(disk_off);
+	unsigned char *want = mmtest_host_read(nvme, disk_off, MAP_LEN);
 	ssize_t n;
 
 	next_disk_off += MAP_LEN;
-	memset(bar + BAR_OFF, 0xa5, MAP_LEN);
+	memset(bar + BAR_OFF, MMTEST_MARK, MAP_LEN);
 	errno = 0;
 	n = pread(nvme, target, MAP_LEN, disk_off);
 	if (n == (ssize_t)MAP_LEN) {
 		if (memcmp(bar + BAR_OFF, want, MAP_LEN))
-			check_failed("%s: %s: pread into the target did not land in device memory",
-				     name, when);
+			mmtest_failed("%s: %s: pread into the target did not land in device memory",
+				      name, when);
 	} else if (must_land || n != -1 || errno != EFAULT) {
-		check_failed("%s: %s: pread into the target: %zd (%s)", name,
-			     when, n, n < 0 ? strerror(errno) : "short");
+		mmtest_failed("%s: %s: pread into the target: %zd (%s)", name,
+			      when, n, n < 0 ? strerror(errno) : "short");
 	} else {
 		for (size_t i = 0; i < MAP_LEN; i++)
-			if (bar[BAR_OFF + i] != 0xa5) {
-				check_failed("%s: %s: a failed pread changed device memory",
-					     name, when);
+			if (bar[BAR_OFF + i] != MMTEST_MARK) {
+				mmtest_failed("%s: %s: a failed pread changed device memory",
+					      name, when);
 				break;
 			}
 	}
 	free(want);
 }
 
-static sigjmp_buf fault_jmp;
-static volatile int fault_sig;
-static void *volatile fault_addr;
-
-static void on_fault(int sig, siginfo_t *si, void *ctx)
-{
-	(void)ctx;
-	fault_sig = sig;
-	fault_addr = si->si_addr;
-	siglongjmp(fault_jmp, 1);
-}
-
 /* Read @p: 1 if it raised SIGBUS at @p, 0 if it read @p's BAR byte. */
 static int touch_faults(volatile unsigned char *p, size_t bar_off,
 			const char *name)
 {
-	struct sigaction sa = { .sa_sigaction = on_fault,
-				.sa_flags = SA_SIGINFO };
-	volatile unsigned char v = 0;
+	struct mmtest_fault f;
 
-	sigaction(SIGSEGV, &sa, NULL);
-	sigaction(SIGBUS, &sa, NULL);
-	fault_sig = 0;
-	if (!sigsetjmp(fault_jmp, 1))
-		v = *p;
-	signal(SIGSEGV, SIG_DFL);
-	signal(SIGBUS, SIG_DFL);
-	if (fault_sig) {
-		if (fault_sig != SIGBUS || fault_addr != (void *)p)
-			check_failed("%s: touch: %s at %p, expected SIGBUS at %p",
-				     name, strsignal(fault_sig), fault_addr,
-				     (void *)p);
+	if (mmtest_touch(p, 0, &f)) {
+		if (f.sig != SIGBUS || f.addr != (void *)p)
+			mmtest_failed("%s: touch: SIG%s at %p, expected SIGBUS at %p",
+				      name, sigabbrev_np(f.sig), f.addr,
+				      (void *)p);
 		return 1;
 	}
-	if (v != bar[bar_off])
-		check_failed("%s: the target reads %#x, device memory holds %#x",
-			     name, v, bar[bar_off]);
+	if (f.byte != bar[bar_off])
+		mmtest_failed("%s: the target reads %#x, device memory holds %#x",
+			      name, f.byte, bar[bar_off]);
 	return 0;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /* Another process, with a node of its own, cannot MAP the claimed pages. */
 static void second_map_by_child(const char *name)
 {
-	int status, fd;
+	int status;
 	uint64_t handle;
 	void *vma;
 	pid_t pid;
 
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		vmtest_fail("fork: %s", strerror(errno));
+	pid = phxtest_fork();
 	if (pid == 0) {
 		/* The BAR mapping came along; the node is the child's own. */
 		vmtest_name = "mm_dontneed (other process)";
-		failures = 0;	/* its own verdict, not the parent's so far */
-		fd = open("/dev/" PHXFS_DEVNAME_PREFIX "0", O_RDWR);
-		if (fd < 0)
-			vmtest_fail("child: open node: %s", strerror(errno));
-		vma = mmap(NULL, MAP_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
-			   fd, 0);
-		if (vma == MAP_FAILED)
-			vmtest_fail("child: mmap: %s", strerror(errno));
-		node = fd;
+		/* Its own verdict, not the parent's so far. */
+		mmtest_flaws = 0;
+		node = mmtest_open_node();
+		vma = mmtest_vma(node, MAP_LEN, 0);
 		errno = 0;
 		if (!map(vma, BAR_OFF, MAP_LEN, &handle))
-			check_failed("%s: another process's MAP of the same device memory succeeded (two owners)",
-				     name);
+			mmtest_failed("%s: another process's MAP of the same device memory succeeded (two owners)",
+				      name);
 		else if (errno != EBUSY)
-			check_failed("%s: another process's MAP: %s, expected EBUSY",
-				     name, strerror(errno));
-		_exit(failures ? 1 : 0);
+			mmtest_failed("%s: another process's MAP: %s, expected EBUSY",
+				      name, strerror(errno));
+		_exit(mmtest_flaws ? 1 : 0);
 	}
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))
-		check_failed("%s: the other process's check failed (status %#x)",
-			     name, status);
+		mmtest_failed("%s: the other process's check failed (status %#x)",
+			      name, status);
 }
 
 static void one_advice(const struct advice *a, off_t vma_offset)
@@ -265,8 +160,8 @@ static void one_advice(const struct advice *a, off_t vma_offset)
 
 	vma = new_vma(vma_offset);
 	if (map(vma, BAR_OFF, MAP_LEN, &first)) {
-		check_failed("%s: MAP of the range: %s", a->name,
-			     strerror(errno));
+		mmtest_failed("%s: MAP of the range: %s", a->name,
+			      strerror(errno));
 		munmap(vma, MAP_LEN);
 		return;
 	}
@@ -279,8 +174,8 @@ static void one_advice(const struct advice *a, off_t vma_offset)
 		    ret ? strerror(err) : "accepted");
 	dropped = touch_faults(vma, BAR_OFF, a->name);
 	if (!ret && a->drops_pages && !dropped)
-		check_failed("%s was taken but the VMA still has its pages",
-			     a->name);
+		mmtest_failed("%s was taken but the VMA still has its pages",
+			      a->name);
 	check_read(vma, !dropped, a->name, "after the advice");
 	expect_counters(1, MAP_LEN, a->name, "after the advice");
 
@@ -290,43 +185,43 @@ static void one_advice(const struct advice *a, off_t vma_offset)
 	other = new_vma(vma_offset + MAP_LEN);
 	errno = 0;
 	if (!map(other, BAR_OFF, MAP_LEN, &second))
-		check_failed("%s: a second MAP of the same device memory succeeded (two owners)",
-			     a->name);
+		mmtest_failed("%s: a second MAP of the same device memory succeeded (two owners)",
+			      a->name);
 	else if (errno != EBUSY)
-		check_failed("%s: second MAP: %s, expected EBUSY", a->name,
-			     strerror(errno));
+		mmtest_failed("%s: second MAP: %s, expected EBUSY", a->name,
+			      strerror(errno));
 	else {
 		second = 0;
 		/* Not a page of it either. */
 		errno = 0;
 		if (!map(other, BAR_OFF + MAP_LEN / 2, 4096, &second))
-			check_failed("%s: a second MAP of one page of it succeeded",
-				     a->name);
+			mmtest_failed("%s: a second MAP of one page of it succeeded",
+				      a->name);
 		else if (errno != EBUSY)
-			check_failed("%s: second MAP of one page: %s, expected EBUSY",
-				     a->name, strerror(errno));
+			mmtest_failed("%s: second MAP of one page: %s, expected EBUSY",
+				      a->name, strerror(errno));
 		else
 			second = 0;
 	}
 	if (!second)
 		expect_counters(1, MAP_LEN, a->name, "after the second MAP");
 
-	t = now();
-	ret = unmap(first);
+	t = phxtest_now();
+	ret = mmtest_unmap(node, first);
 	err = errno;
-	t = now() - t;
+	t = phxtest_now() - t;
 	if (ret)
-		check_failed("%s: UNMAP: %s", a->name, strerror(err));
+		mmtest_failed("%s: UNMAP: %s", a->name, strerror(err));
 	if (t >= 1.0)
-		check_failed("%s: UNMAP took %.1f s, expected well under 1 s",
-			     a->name, t);
-	if (second && unmap(second))
-		check_failed("%s: UNMAP of the second mapping: %s", a->name,
-			     strerror(errno));
+		mmtest_failed("%s: UNMAP took %.1f s, expected well under 1 s",
+			      a->name, t);
+	if (second && mmtest_unmap(node, second))
+		mmtest_failed("%s: UNMAP of the second mapping: %s", a->name,
+			      strerror(errno));
 	expect_counters(0, 0, a->name, "after UNMAP");
 	if (!touch_faults(vma, BAR_OFF, a->name))
-		check_failed("%s: the target still reads after UNMAP",
-			     a->name);
+		mmtest_failed("%s: the target still reads after UNMAP",
+			      a->name);
 	munmap(vma, MAP_LEN);
 	munmap(other, MAP_LEN);
 	expect_counters(0, 0, a->name, "after munmap");
@@ -335,20 +230,14 @@ static void one_advice(const struct advice *a, off_t vma_offset)
 
 int main(void)
 {
-	size_t bar_size;
 	unsigned char *vma;
 	uint64_t handle;
 
 	vmtest_name = "mm_dontneed";
-	bar = phxtest_map_bar(&bar_size);
-	if (bar_size < BAR_OFF + MAP_LEN)
-		vmtest_fail("BAR too small");
-	nvme = open(vmtest_env("PHXVM_NVME"), O_RDWR | O_DIRECT);
-	if (nvme < 0)
-		vmtest_fail("open nvme: %s", strerror(errno));
-	node = open("/dev/" PHXFS_DEVNAME_PREFIX "0", O_RDWR);
-	if (node < 0)
-		vmtest_fail("open node: %s", strerror(errno));
+	mmtest_go_on = 1;	/* every advice gets its own verdict */
+	bar = mmtest_map_bar(BAR_OFF + MAP_LEN);
+	nvme = mmtest_open_nvme(O_RDWR);
+	node = mmtest_open_node();
 
 	for (size_t i = 0; i < sizeof(advices) / sizeof(advices[0]); i++)
 		one_advice(&advices[i], (off_t)(2 * i * MAP_LEN));
@@ -356,19 +245,18 @@ int main(void)
 	/* After all of it the same device memory maps and works again. */
 	vma = new_vma(64 * MAP_LEN);
 	if (map(vma, BAR_OFF, MAP_LEN, &handle)) {
-		check_failed("MAP of the range at the end: %s",
-			     strerror(errno));
+		mmtest_failed("MAP of the range at the end: %s",
+			      strerror(errno));
 	} else {
 		check_read(vma, 1, "end", "mapped again");
-		if (unmap(handle))
-			check_failed("UNMAP at the end: %s", strerror(errno));
+		if (mmtest_unmap(node, handle))
+			mmtest_failed("UNMAP at the end: %s", strerror(errno));
 	}
 	munmap(vma, MAP_LEN);
 	close(node);
 	expect_counters(0, 0, "end", "after close");
 	close(nvme);
-	if (failures)
-		vmtest_fail("%d checks failed (see above)", failures);
+	mmtest_check_flaws();
 	vmtest_note("no advice freed the claim; UNMAP prompt; the range maps again");
 	return 0;
 }

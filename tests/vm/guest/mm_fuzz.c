@@ -40,9 +40,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 
-#include <phxfs/phxfs_ioctl.h>
-
-#include "phxtest.h"
+#include "mmtest.h"
 
 #define PAGE 4096UL
 #define MIB (1UL << 20)
@@ -669,6 +667,28 @@ struct hold_msg {
 	char what[400];			/* the vmsplice, for a failure */
 };
 
+/* A message to or from the holder, with room for the fd it passes. */
+struct hold_packet {
+	struct hold_msg m;
+	struct iovec iov;
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} c;
+	struct msghdr msg;
+};
+
+/* Point @p's header at its message and at its room for the fd. */
+static void hold_packet_init(struct hold_packet *p)
+{
+	p->iov = (struct iovec){ &p->m, sizeof(p->m) };
+	memset(p->c.buf, 0, sizeof(p->c.buf));
+	p->msg = (struct msghdr){
+		.msg_iov = &p->iov, .msg_iovlen = 1,
+		.msg_control = p->c.buf, .msg_controllen = sizeof(p->c.buf),
+	};
+}
+
 static unsigned int hold_time(struct worker *w)
 {
 	int r = (int)below(w, 100);
@@ -683,26 +703,19 @@ static unsigned int hold_time(struct worker *w)
 /* Hand @fd to the holder (and close it here). */
 static void hand_over(struct worker *w, int fd, uint32_t kind)
 {
-	struct hold_msg m = { kind, hold_time(w), "" };
-	struct iovec iov = { &m, sizeof(m) };
-	union {
-		struct cmsghdr h;
-		char buf[CMSG_SPACE(sizeof(int))];
-	} c;
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = c.buf, .msg_controllen = sizeof(c.buf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	struct hold_packet p;
+	struct cmsghdr *cm;
 
-	snprintf(m.what, sizeof(m.what), "%s #%ld %s", vmtest_name, w->op_no,
-		 w->note);
-	memset(c.buf, 0, sizeof(c.buf));
+	hold_packet_init(&p);
+	p.m = (struct hold_msg){ kind, hold_time(w), "" };
+	snprintf(p.m.what, sizeof(p.m.what), "%s #%ld %s", vmtest_name,
+		 w->op_no, w->note);
+	cm = CMSG_FIRSTHDR(&p.msg);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	(void)sendmsg(w->holder, &msg, MSG_NOSIGNAL);
+	(void)sendmsg(w->holder, &p.msg, MSG_NOSIGNAL);
 	close(fd);
 }
 
@@ -769,19 +782,13 @@ static int holder_main(int idx, int sock)
 		if (eof)
 			pfd.fd = -1;
 		if (poll(&pfd, 1, timeout) > 0 && (pfd.revents & POLLIN)) {
-			struct hold_msg m;
-			struct iovec iov = { &m, sizeof(m) };
-			union {
-				struct cmsghdr h;
-				char buf[CMSG_SPACE(sizeof(int))];
-			} c;
-			struct msghdr msg = {
-				.msg_iov = &iov, .msg_iovlen = 1,
-				.msg_control = c.buf,
-				.msg_controllen = sizeof(c.buf),
-			};
-			ssize_t n = recvmsg(sock, &msg, 0);
-			struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+			struct hold_packet p;
+			struct cmsghdr *cm;
+			ssize_t n;
+
+			hold_packet_init(&p);
+			n = recvmsg(sock, &p.msg, 0);
+			cm = CMSG_FIRSTHDR(&p.msg);
 
 			if (n <= 0) {
 				eof = 1;
@@ -798,13 +805,13 @@ static int holder_main(int idx, int sock)
 				}
 				memcpy(&held[nheld].fd, CMSG_DATA(cm),
 				       sizeof(int));
-				held[nheld].kind = m.kind;
-				held[nheld].held_ms = m.hold_ms;
-				memcpy(held[nheld].what, m.what,
-				       sizeof(m.what));
-				held[nheld].what[sizeof(m.what) - 1] = '\0';
+				held[nheld].kind = p.m.kind;
+				held[nheld].held_ms = p.m.hold_ms;
+				memcpy(held[nheld].what, p.m.what,
+				       sizeof(p.m.what));
+				held[nheld].what[sizeof(p.m.what) - 1] = '\0';
 				held[nheld].until = now_ns() +
-					(int64_t)m.hold_ms * 1000000;
+					(int64_t)p.m.hold_ms * 1000000;
 				nheld++;
 			}
 		} else if (pfd.revents & (POLLHUP | POLLERR)) {
@@ -986,19 +993,33 @@ static int op_map(struct worker *w)
 	return 0;
 }
 
+/*
+ * The handle an UNMAP or QUERY is given: mostly (@percent) that of a
+ * mapped range, through its file; else a made-up one through any file.
+ * The range's index, -1 for a made-up handle; the file in *@fd.
+ */
+static int pick_handle(struct worker *w, int percent, int *fd,
+		       uint64_t *handle)
+{
+	int i = pick_range(w, 1);
+
+	if (i >= 0 && w->r[i].mapped && chance(w, percent)) {
+		*fd = fd_for(w, &w->r[i]);
+		*handle = w->r[i].handle;
+		return i;
+	}
+	*fd = any_fd(w);
+	*handle = below(w, 64);
+	return -1;
+}
+
 static int op_unmap(struct worker *w)
 {
-	int i = pick_range(w, 1), fd, ret;
 	struct phxfs_unmap u = { 0 };
+	uint64_t handle;
+	int fd, ret, i = pick_handle(w, 95, &fd, &handle);
 
-	if (i >= 0 && w->r[i].mapped && chance(w, 95)) {
-		fd = fd_for(w, &w->r[i]);
-		u.handle = w->r[i].handle;
-	} else {
-		i = -1;
-		fd = any_fd(w);
-		u.handle = below(w, 64);
-	}
+	u.handle = handle;
 	if (fd < 0)
 		return SKIP;
 	note(w, "UNMAP fd %d handle %" PRIu64 " (r%d)", fd,
@@ -1023,16 +1044,12 @@ static int live(struct worker *w, const struct range *r)
 
 static int op_query(struct worker *w)
 {
-	int i = pick_range(w, 1), fd, ret;
 	struct phxfs_query q = { 0 };
+	uint64_t handle;
+	int fd, ret;
 
-	if (i >= 0 && w->r[i].mapped && chance(w, 90)) {
-		fd = fd_for(w, &w->r[i]);
-		q.handle = w->r[i].handle;
-	} else {
-		fd = any_fd(w);
-		q.handle = below(w, 64);
-	}
+	pick_handle(w, 90, &fd, &handle);
+	q.handle = handle;
 	if (fd < 0)
 		return SKIP;
 	note(w, "QUERY fd %d handle %" PRIu64, fd, (uint64_t)q.handle);
@@ -1244,8 +1261,12 @@ static int op_stamp(struct worker *w)
 	return 0;
 }
 
-/* O_DIRECT from the drive into registered memory, then read it there. */
-static int op_pread(struct worker *w)
+/*
+ * O_DIRECT between the drive and registered memory, mostly mapped: a
+ * pread, then read it there, or (@write) a pwrite, then what landed on
+ * the drive is checked.
+ */
+static int op_odirect(struct worker *w, int write)
 {
 	int i = pick_range(w, chance(w, 85));
 	char state[180];
@@ -1258,35 +1279,20 @@ static int op_pread(struct worker *w)
 		return SKIP;
 	a = io_span(w, &w->r[i], 64 << 10, &len);
 	off = disk_spot(w, len);
-	note(w, "pread r%d %#" PRIxPTR " len %#zx disk %#lx (%s)", i, a, len,
-	     (long)off, range_state(&w->r[i], state, sizeof(state)));
-	n = pread(w->nvme, (void *)a, len, off);
-	if (n > 0)
-		read_check(w, a, (size_t)n & ~7UL,
-			   "read through the target after an O_DIRECT pread, at");
-	return res_of(n);
-}
-
-/* O_DIRECT from registered memory to the drive; what landed is checked. */
-static int op_pwrite(struct worker *w)
-{
-	int i = pick_range(w, chance(w, 85));
-	char state[180];
-	uintptr_t a;
-	size_t len;
-	off_t off;
-	ssize_t n;
-
-	if (i < 0)
-		return SKIP;
-	a = io_span(w, &w->r[i], 64 << 10, &len);
-	off = disk_spot(w, len);
-	note(w, "pwrite r%d %#" PRIxPTR " len %#zx disk %#lx (%s)", i, a, len,
-	     (long)off, range_state(&w->r[i], state, sizeof(state)));
-	n = pwrite(w->nvme, (void *)a, len, off);
-	if (n > 0 && pread(w->nvme, w->host, (size_t)n, off) == n)
-		check_units(w, w->idx, w->host, (size_t)n / 8,
-			    "the drive after an O_DIRECT pwrite from", a);
+	note(w, "%s r%d %#" PRIxPTR " len %#zx disk %#lx (%s)",
+	     write ? "pwrite" : "pread", i, a, len, (long)off,
+	     range_state(&w->r[i], state, sizeof(state)));
+	if (!write) {
+		n = pread(w->nvme, (void *)a, len, off);
+		if (n > 0)
+			read_check(w, a, (size_t)n & ~7UL,
+				   "read through the target after an O_DIRECT pread, at");
+	} else {
+		n = pwrite(w->nvme, (void *)a, len, off);
+		if (n > 0 && pread(w->nvme, w->host, (size_t)n, off) == n)
+			check_units(w, w->idx, w->host, (size_t)n / 8,
+				    "the drive after an O_DIRECT pwrite from", a);
+	}
 	return res_of(n);
 }
 
@@ -1455,8 +1461,8 @@ static int run_op(struct worker *w, int op, int victim)
 	case OP_TOUCH: case OP_CHILD_TOUCH: return op_touch(w, 0);
 	case OP_TOUCH_WRITE: case OP_CHILD_WRITE: return op_touch(w, 1);
 	case OP_STAMP: return op_stamp(w);
-	case OP_PREAD: case OP_CHILD_PREAD: return op_pread(w);
-	case OP_PWRITE: case OP_CHILD_PWRITE: return op_pwrite(w);
+	case OP_PREAD: case OP_CHILD_PREAD: return op_odirect(w, 0);
+	case OP_PWRITE: case OP_CHILD_PWRITE: return op_odirect(w, 1);
 	case OP_VMSPLICE: case OP_CHILD_VMSPLICE: return op_vmsplice(w);
 	case OP_URING_REG: return op_uring_reg(w);
 	case OP_URING_DROP: return op_uring_drop(w);
@@ -1641,22 +1647,11 @@ static int op_kill(struct worker *w)
 
 /* ---- a fuzzing process ---- */
 
+/* @len bytes of the BAR from @off, read-write. */
 static unsigned char *map_resource(size_t off, size_t len)
 {
-	char path[128];
-	unsigned char *p;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource%s",
-		 vmtest_env("PHXVM_BAR_BDF"), vmtest_env("PHXVM_BAR_INDEX"));
-	fd = open(path, O_RDWR | O_SYNC);
-	if (fd < 0)
-		vmtest_fail("open %s: %s", path, strerror(errno));
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)off);
-	if (p == MAP_FAILED)
-		vmtest_fail("mmap %s at %#zx: %s", path, off, strerror(errno));
-	close(fd);
-	return p;
+	return phxtest_map_bar_part(O_RDWR, PROT_READ | PROT_WRITE, off, len,
+				    NULL);
 }
 
 static void worker_init(struct worker *w, int idx, int holder)
@@ -1803,19 +1798,10 @@ static uint64_t report(double secs)
 	return top;
 }
 
+/* Up to SETTLE_S for nothing to stay mapped, pinned or releasing. */
 static int settled(void)
 {
-	const char *rel = "/sys/class/phxfs/phxfs_dev0/releasing";
-	int has_rel = vmtest_exists(rel);
-
-	for (int i = 0; i < SETTLE_S * 10; i++) {
-		if (!phxtest_counter("mappings") &&
-		    !phxtest_counter("pinned_bytes") &&
-		    (!has_rel || !phxtest_counter("releasing")))
-			return 1;
-		sleep_ms(100);
-	}
-	return 0;
+	return mmtest_counters_soon(0, 0, 0, SETTLE_S);
 }
 
 int main(int argc, char **argv)

@@ -14,15 +14,11 @@
 #include <fcntl.h>
 #include <linux/io_uring.h>
 #include <pthread.h>
-#include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 
-#include <phxfs/phxfs_ioctl.h>
-
-#include "phxtest.h"
+#include "mmtest.h"
 
 #define KIB (1UL << 10)
 #define MIB (1UL << 20)
@@ -41,77 +37,21 @@
 
 static unsigned char *bar;
 static int phx, nvme;
-static int flaws;
 
-/* A failed expectation after which the scenario can go on. */
-__attribute__((format(printf, 1, 2)))
-static void flaw(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "%s: FAIL: ", vmtest_name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	flaws++;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* A counter of the device, or -1 where the module has no such file. */
-static long long counter(const char *name)
-{
-	char path[128];
-	long long v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/class/phxfs/phxfs_dev0/%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%lld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
-/* Without "releasing" (flawed once in main) the others are still checked. */
-static int have_releasing;
-
-static int counters_are(long long mappings, long long bytes,
-			long long releasing)
-{
-	return counter("mappings") == mappings &&
-	       counter("pinned_bytes") == bytes &&
-	       (!have_releasing || counter("releasing") == releasing);
-}
-
+/*
+ * What the counters say now. Without "releasing" (flawed once in main)
+ * the others are still checked.
+ */
 static void expect_counters(long long mappings, long long bytes,
 			    long long releasing, const char *when)
 {
-	if (!counters_are(mappings, bytes, releasing))
-		flaw("%s: mappings %lld, pinned_bytes %lld, releasing %lld; expected %lld, %lld, %lld",
-		     when, counter("mappings"), counter("pinned_bytes"),
-		     counter("releasing"), mappings, bytes, releasing);
+	mmtest_expect_counters(mappings, bytes, releasing, 0, when);
 }
 
 /* The holder has let go: the release may run a little later. */
 static void expect_released(const char *when)
 {
-	for (int i = 0; i < 100; i++) {
-		if (counters_are(0, 0, 0))
-			return;
-		usleep(50 * 1000);
-	}
-	expect_counters(0, 0, 0, when);
+	mmtest_expect_counters(0, 0, 0, 5, when);
 }
 
 /*
@@ -123,45 +63,24 @@ static unsigned char *phx_vma(size_t len)
 {
 	static off_t next;
 	off_t off = next;
-	void *p;
 
 	next += 64 * MIB;
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, phx, off);
-
-	if (p == MAP_FAILED)
-		vmtest_fail("mmap /dev/phxfs_dev0 at %jd: %s", (intmax_t)off,
-			    strerror(errno));
-	return p;
+	return mmtest_vma(phx, len, off);
 }
 
 static int map_bar(int fd, unsigned char *vma, size_t bar_off, size_t len,
 		   uint64_t *handle)
 {
-	struct phxfs_map map = {
-		.dev_addr = (uintptr_t)(bar + bar_off),
-		.length = len,
-		.user_addr = (uintptr_t)vma,
-	};
-
-	if (ioctl(fd, PHXFS_IOC_MAP, &map))
-		return -1;
-	if (map.map_offset)
-		vmtest_fail("map_offset %" PRIu64 " of a page-aligned dev_addr",
-			    (uint64_t)map.map_offset);
-	*handle = map.handle;
-	return 0;
+	return mmtest_map_aligned(fd, bar + bar_off, len, vma, handle);
 }
 
 /* UNMAP, which must succeed; its duration in seconds. */
 static double unmap_timed(uint64_t handle)
 {
-	struct phxfs_unmap unmap = { .handle = handle };
-	double t0 = now_s();
+	double t0 = phxtest_now();
 
-	if (ioctl(phx, PHXFS_IOC_UNMAP, &unmap))
-		vmtest_fail("UNMAP of handle %" PRIu64 ": %s", handle,
-			    strerror(errno));
-	return now_s() - t0;
+	mmtest_unmap_ok(phx, handle);
+	return phxtest_now() - t0;
 }
 
 static void expect_prompt_unmap(uint64_t handle, const char *holder)
@@ -169,8 +88,8 @@ static void expect_prompt_unmap(uint64_t handle, const char *holder)
 	double took = unmap_timed(handle);
 
 	if (took >= UNMAP_PROMPT_S)
-		flaw("UNMAP with %s holding the pages took %.1f s (expected < %.0f s)",
-		     holder, took, UNMAP_PROMPT_S);
+		mmtest_failed("UNMAP with %s holding the pages took %.1f s (expected < %.0f s)",
+			      holder, took, UNMAP_PROMPT_S);
 	else
 		vmtest_note("UNMAP with %s holding the pages: %.3f s", holder,
 			    took);
@@ -184,12 +103,12 @@ static void expect_map_busy(size_t bar_off, size_t len, const char *when)
 
 	errno = 0;
 	if (!map_bar(phx, vma, bar_off, len, &handle)) {
-		flaw("%s: a second MAP of the held BAR pages succeeded (expected EBUSY)",
-		     when);
+		mmtest_failed("%s: a second MAP of the held BAR pages succeeded (expected EBUSY)",
+			      when);
 		unmap_timed(handle);
 	} else if (errno != EBUSY) {
-		flaw("%s: a second MAP of the held BAR pages: %s (expected EBUSY)",
-		     when, strerror(errno));
+		mmtest_failed("%s: a second MAP of the held BAR pages: %s (expected EBUSY)",
+			      when, strerror(errno));
 	}
 	munmap(vma, len);
 }
@@ -209,10 +128,10 @@ static void expect_maps_again(size_t bar_off, size_t len, const char *when)
 	       errno == EBUSY && tries++ < 100)
 		usleep(50 * 1000);
 	if (ret)
-		flaw("%s: MAP of the released range: %s", when,
-		     strerror(errno));
+		mmtest_failed("%s: MAP of the released range: %s", when,
+			      strerror(errno));
 	else if (unmap_timed(handle) >= UNMAP_PROMPT_S)
-		flaw("%s: UNMAP of an idle mapping was slow", when);
+		mmtest_failed("%s: UNMAP of an idle mapping was slow", when);
 	munmap(vma, len);
 }
 
@@ -227,25 +146,6 @@ static void pattern(unsigned char *buf, size_t len, unsigned int seed)
 		x ^= x << 17;
 		buf[i] = (unsigned char)x;
 	}
-}
-
-static unsigned char *host_buf(size_t len)
-{
-	void *p;
-
-	if (posix_memalign(&p, 4096, len))
-		vmtest_fail("no host memory");
-	return p;
-}
-
-/* What the drive holds at @disk_off, read into host memory. */
-static unsigned char *host_read(size_t disk_off, size_t len)
-{
-	unsigned char *host = host_buf(len);
-
-	if (pread(nvme, host, len, (off_t)disk_off) != (ssize_t)len)
-		vmtest_fail("pread into host memory: %s", strerror(errno));
-	return host;
 }
 
 static void read_pipe(int fd, unsigned char *buf, size_t len)
@@ -272,14 +172,11 @@ static void other_process_tries(size_t bar_off, size_t len)
 	int status;
 	pid_t pid;
 
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		vmtest_fail("fork: %s", strerror(errno));
+	pid = phxtest_fork();
 	if (!pid) {
 		unsigned char *vma;
 		uint64_t handle;
-		int fd = open("/dev/" PHXFS_DEVNAME_PREFIX "0", O_RDWR);
+		int fd = open(MMTEST_NODE, O_RDWR);
 
 		if (fd < 0)
 			_exit(3);
@@ -299,10 +196,10 @@ static void other_process_tries(size_t bar_off, size_t len)
 	case 0:
 		break;
 	case 1:
-		flaw("another process's MAP of the held BAR pages succeeded (expected EBUSY)");
+		mmtest_failed("another process's MAP of the held BAR pages succeeded (expected EBUSY)");
 		break;
 	case 2:
-		flaw("another process's MAP of the held BAR pages failed, but not with EBUSY");
+		mmtest_failed("another process's MAP of the held BAR pages failed, but not with EBUSY");
 		break;
 	default:
 		vmtest_fail("the other process could not open or mmap the device");
@@ -318,8 +215,10 @@ static void other_process_tries(size_t bar_off, size_t len)
 static void vmsplice_holder(void)
 {
 	unsigned char *vma = phx_vma(SPLICE_LEN);
-	unsigned char *a = host_buf(SPLICE_LEN), *b = host_buf(SPLICE_LEN / 2);
-	unsigned char *c = host_buf(SPLICE_LEN), *got = host_buf(SPLICE_LEN);
+	unsigned char *a = mmtest_host_buf(SPLICE_LEN);
+	unsigned char *b = mmtest_host_buf(SPLICE_LEN / 2);
+	unsigned char *c = mmtest_host_buf(SPLICE_LEN);
+	unsigned char *got = mmtest_host_buf(SPLICE_LEN);
 	struct iovec iov = { .iov_base = vma, .iov_len = SPLICE_LEN };
 	int held[2], copy[2];
 	uint64_t handle;
@@ -365,7 +264,7 @@ static void vmsplice_holder(void)
 	read_pipe(copy[0], got, SPLICE_LEN);
 	if (memcmp(got, b, SPLICE_LEN / 2) ||
 	    memcmp(got + SPLICE_LEN / 2, a + SPLICE_LEN / 2, SPLICE_LEN / 2))
-		flaw("the pipe's bytes are not the owner's");
+		mmtest_failed("the pipe's bytes are not the owner's");
 	close(copy[0]);
 	close(copy[1]);
 
@@ -393,8 +292,8 @@ static void vmsplice_holder(void)
 
 		if (memcmp(got + off, own, 4096) &&
 		    memcmp(got + off, c + off, 4096)) {
-			flaw("the pipe's page at %zu holds bytes of neither the owner nor the BAR's last writer",
-			     off);
+			mmtest_failed("the pipe's page at %zu holds bytes of neither the owner nor the BAR's last writer",
+				      off);
 			break;
 		}
 	}
@@ -524,8 +423,8 @@ static void io_uring_holder(int close_ring)
 	if (ring_register(&r, vma, URING_LEN)) {
 		/* Clean: the pin undone, the mapping untouched. */
 		if (errno != EOPNOTSUPP && errno != EFAULT)
-			flaw("IORING_REGISTER_BUFFERS of registered memory: %s (expected success, EOPNOTSUPP or EFAULT)",
-			     strerror(errno));
+			mmtest_failed("IORING_REGISTER_BUFFERS of registered memory: %s (expected success, EOPNOTSUPP or EFAULT)",
+				      strerror(errno));
 		else
 			vmtest_note("IORING_REGISTER_BUFFERS refused: %s",
 				    strerror(errno));
@@ -540,14 +439,14 @@ static void io_uring_holder(int close_ring)
 	}
 
 	/* The fixed buffer is the BAR: a read through it lands there. */
-	want = host_read(URING_DISK_OFF, URING_LEN);
-	memset(bar + URING_BAR_OFF, 0xa5, URING_LEN);
+	want = mmtest_host_read(nvme, URING_DISK_OFF, URING_LEN);
+	memset(bar + URING_BAR_OFF, MMTEST_MARK, URING_LEN);
 	res = ring_read_fixed(&r, vma, URING_LEN, URING_DISK_OFF);
 	if (res != (int)URING_LEN)
-		flaw("READ_FIXED into the registered memory: %d (%s)", res,
-		     res < 0 ? strerror(-res) : "short");
+		mmtest_failed("READ_FIXED into the registered memory: %d (%s)", res,
+			      res < 0 ? strerror(-res) : "short");
 	else if (memcmp(bar + URING_BAR_OFF, want, URING_LEN))
-		flaw("READ_FIXED did not land the drive's bytes in the BAR");
+		mmtest_failed("READ_FIXED did not land the drive's bytes in the BAR");
 	free(want);
 
 	expect_prompt_unmap(handle, "io_uring fixed buffers");
@@ -616,7 +515,7 @@ static int in_pread(pid_t tid)
 
 static void odirect_in_flight(void)
 {
-	unsigned char *vma = phx_vma(DIO_LEN), *want;
+	unsigned char *vma = phx_vma(DIO_LEN);
 	struct reader rd = { .target = vma };
 	struct timespec ts = { 0, 5 * 1000 * 1000 };
 	double t0, took;
@@ -643,31 +542,26 @@ static void odirect_in_flight(void)
 	vmtest_note("UNMAP during the reader's pread %d: %.3f s", rd.reads + 1,
 		    took);
 	if (took >= UNMAP_PROMPT_S)
-		flaw("UNMAP with an O_DIRECT read in flight took %.1f s", took);
+		mmtest_failed("UNMAP with an O_DIRECT read in flight took %.1f s", took);
 
-	t0 = now_s();
+	t0 = phxtest_now();
 	pthread_join(t, NULL);
 	vmtest_note("the reader ended %.3f s after UNMAP: %d reads, then %s",
-		    now_s() - t0, rd.reads,
+		    phxtest_now() - t0, rd.reads,
 		    rd.last_errno ? strerror(rd.last_errno) : "a short read");
 	if (rd.last_errno != EFAULT)
-		flaw("the reader's pread after UNMAP: %s (expected EFAULT)",
-		     rd.last_errno ? strerror(rd.last_errno) : "short read");
+		mmtest_failed("the reader's pread after UNMAP: %s (expected EFAULT)",
+			      rd.last_errno ? strerror(rd.last_errno) : "short read");
 	expect_released("the O_DIRECT read ended");
 
 	/* The pages serve a new mapping: a read lands the drive's bytes. */
 	munmap(vma, DIO_LEN);
 	vma = phx_vma(DIO_LEN);
 	if (map_bar(phx, vma, DIO_BAR_OFF, DIO_LEN, &handle)) {
-		flaw("MAP after the read ended: %s", strerror(errno));
+		mmtest_failed("MAP after the read ended: %s", strerror(errno));
 	} else {
-		want = host_read(2 * DIO_LEN, 4 * MIB);
-		memset(bar + DIO_BAR_OFF, 0xa5, 4 * MIB);
-		if (pread(nvme, vma, 4 * MIB, 2 * DIO_LEN) != (ssize_t)(4 * MIB))
-			flaw("pread into the new mapping: %s", strerror(errno));
-		else if (memcmp(bar + DIO_BAR_OFF, want, 4 * MIB))
-			flaw("the new mapping's read did not land the drive's bytes");
-		free(want);
+		free(mmtest_read_lands(nvme, vma, bar + DIO_BAR_OFF, 4 * MIB,
+				       2 * DIO_LEN, "the new mapping"));
 		unmap_timed(handle);
 		expect_released("the new mapping is unmapped");
 	}
@@ -676,24 +570,15 @@ static void odirect_in_flight(void)
 
 int main(void)
 {
-	size_t bar_size;
-
 	vmtest_name = "mm_gup_holders";
-	bar = phxtest_map_bar(&bar_size);
-	if (bar_size < DIO_BAR_OFF + DIO_LEN)
-		vmtest_fail("the BAR is smaller than %lu bytes",
-			    DIO_BAR_OFF + DIO_LEN);
+	mmtest_go_on = 1;	/* a failed expectation: the scenario goes on */
+	bar = mmtest_map_bar(DIO_BAR_OFF + DIO_LEN);
 	if (vmtest_env_u64("PHXVM_DISK_SIZE") < 4 * DIO_LEN)
 		vmtest_fail("the drive is smaller than %lu bytes", 4 * DIO_LEN);
-	phx = open("/dev/" PHXFS_DEVNAME_PREFIX "0", O_RDWR);
-	if (phx < 0)
-		vmtest_fail("open /dev/phxfs_dev0: %s", strerror(errno));
-	nvme = open(vmtest_env("PHXVM_NVME"), O_RDWR | O_DIRECT);
-	if (nvme < 0)
-		vmtest_fail("open nvme: %s", strerror(errno));
-	have_releasing = counter("releasing") >= 0;
-	if (!have_releasing)
-		flaw("the module has no releasing counter");
+	phx = mmtest_open_node();
+	nvme = mmtest_open_nvme(O_RDWR);
+	if (mmtest_releasing() < 0)
+		mmtest_failed("the module has no releasing counter");
 
 	vmsplice_holder();
 	io_uring_holder(0);
@@ -703,8 +588,7 @@ int main(void)
 	vmtest_name = "mm_gup_holders";
 	close(nvme);
 	close(phx);
-	if (flaws)
-		vmtest_fail("%d expectation(s) failed, see above", flaws);
+	mmtest_check_flaws();
 	vmtest_note("vmsplice, io_uring and O_DIRECT holders: UNMAP prompt, pages claimed until released");
 	return 0;
 }

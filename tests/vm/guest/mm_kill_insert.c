@@ -10,29 +10,15 @@
  * Raw ioctls on the pci-bar provider.
  */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
-#include <sys/ioctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include <phxfs/phxfs_ioctl.h>
-
-#include "phxtest.h"
+#include "mmtest.h"
 
 #define MIB (1UL << 20)
 
 static unsigned char *bar;
 static size_t bar_size;
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void sleep_s(double s)
 {
@@ -41,50 +27,17 @@ static void sleep_s(double s)
 	nanosleep(&ts, NULL);
 }
 
+/* Up to 5 s for nothing to stay mapped or pinned. */
 static void wait_released(const char *when)
 {
-	for (int i = 0; i < 100; i++) {
-		if (!phxtest_counter("mappings") &&
-		    !phxtest_counter("pinned_bytes"))
-			return;
-		sleep_s(0.05);
-	}
-	vmtest_fail("%s: %lld mappings, %lld bytes still pinned after 5 s",
-		    when, phxtest_counter("mappings"),
-		    phxtest_counter("pinned_bytes"));
-}
-
-static int open_phx(void)
-{
-	int fd = open("/dev/" PHXFS_DEVNAME_PREFIX "0", O_RDWR);
-
-	if (fd < 0)
-		vmtest_fail("open /dev/phxfs_dev0: %s", strerror(errno));
-	return fd;
+	mmtest_expect_counters(0, 0, MMTEST_ANY, 5, when);
 }
 
 /* A phxfs VMA over the whole BAR; MAP of all of it: 0 or -1 (errno). */
 static int map_whole(int fd, unsigned char **vma, uint64_t *handle)
 {
-	struct phxfs_map map = { .dev_addr = (uintptr_t)bar,
-				 .length = bar_size };
-
-	*vma = mmap(NULL, bar_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (*vma == MAP_FAILED)
-		vmtest_fail("mmap %zu bytes of /dev/phxfs_dev0: %s", bar_size,
-			    strerror(errno));
-	map.user_addr = (uintptr_t)*vma;
-	if (ioctl(fd, PHXFS_IOC_MAP, &map))
-		return -1;
-	*handle = map.handle;
-	return 0;
-}
-
-static void unmap(int fd, uint64_t handle)
-{
-	struct phxfs_unmap unmap = { .handle = handle };
-
-	PHXTEST_OK(ioctl(fd, PHXFS_IOC_UNMAP, &unmap));
+	*vma = mmtest_vma(fd, bar_size, 0);
+	return mmtest_map(fd, bar, bar_size, *vma, handle, NULL);
 }
 
 /* The syscall @pid is in, as /proc/PID/syscall says it ("running", "16"). */
@@ -124,12 +77,9 @@ static void child_run(int do_map, double kill_after, struct run *r)
 
 	if (pipe(go) || pipe(done))
 		vmtest_fail("pipe: %s", strerror(errno));
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		vmtest_fail("fork: %s", strerror(errno));
+	pid = phxtest_fork();
 	if (!pid) {
-		int fd = open_phx();
+		int fd = mmtest_open_node();
 		unsigned char *vma;
 		uint64_t handle;
 
@@ -148,7 +98,7 @@ static void child_run(int do_map, double kill_after, struct run *r)
 	close(done[1]);
 	if (read(go[0], &c, 1) != 1)
 		vmtest_fail("the child died before MAP");
-	r->entered = now_s();
+	r->entered = phxtest_now();
 	r->killed = 0;
 	snprintf(r->in, sizeof(r->in), "-");
 	if (kill_after > 0) {
@@ -158,12 +108,12 @@ static void child_run(int do_map, double kill_after, struct run *r)
 		if (poll(&pfd, 1, 0) == 1)
 			vmtest_fail("MAP of the whole BAR returned within %.0f ms: too quick to interrupt (use a larger --bar-size)",
 				    kill_after * 1e3);
-		r->killed = now_s();
+		r->killed = phxtest_now();
 		kill(pid, SIGKILL);
 	}
 	if (waitpid(pid, &r->status, 0) != pid)
 		vmtest_fail("waitpid: %s", strerror(errno));
-	r->reaped = now_s();
+	r->reaped = phxtest_now();
 	close(go[0]);
 	close(done[0]);
 }
@@ -171,33 +121,22 @@ static void child_run(int do_map, double kill_after, struct run *r)
 /* The whole BAR maps and serves I/O: a read lands at its last MiB. */
 static double map_and_read(const char *when)
 {
-	int fd = open_phx(), nvme;
-	unsigned char *vma, *want;
+	int fd = mmtest_open_node(), nvme = mmtest_open_nvme(O_RDONLY);
+	unsigned char *vma;
 	uint64_t handle;
 	size_t at = bar_size - MIB;
 	double t0, took;
 
-	nvme = open(vmtest_env("PHXVM_NVME"), O_RDONLY | O_DIRECT);
-	if (nvme < 0 || posix_memalign((void **)&want, 4096, MIB))
-		vmtest_fail("open nvme: %s", strerror(errno));
-	if (pread(nvme, want, MIB, 16 * MIB) != (ssize_t)MIB)
-		vmtest_fail("pread into host memory: %s", strerror(errno));
-	t0 = now_s();
+	t0 = phxtest_now();
 	if (map_whole(fd, &vma, &handle))
 		vmtest_fail("%s: MAP of the whole BAR: %s", when,
 			    strerror(errno));
-	took = now_s() - t0;
-	memset(bar + at, 0xa5, MIB);
-	if (pread(nvme, vma + at, MIB, 16 * MIB) != (ssize_t)MIB)
-		vmtest_fail("%s: pread into the mapping: %s", when,
-			    strerror(errno));
-	if (memcmp(bar + at, want, MIB))
-		vmtest_fail("%s: the drive's bytes did not land in the BAR", when);
-	unmap(fd, handle);
+	took = phxtest_now() - t0;
+	free(mmtest_read_lands(nvme, vma + at, bar + at, MIB, 16 * MIB, when));
+	mmtest_unmap_ok(fd, handle);
 	munmap(vma, bar_size);
 	close(fd);
 	close(nvme);
-	free(want);
 	wait_released(when);
 	return took;
 }

@@ -10,13 +10,7 @@
  * compared with what the drive holds, read into host memory.
  */
 #define _GNU_SOURCE
-#include <setjmp.h>
-#include <signal.h>
-#include <sys/ioctl.h>
-
-#include <phxfs/phxfs_ioctl.h>
-
-#include "phxtest.h"
+#include "mmtest.h"
 
 #ifndef MREMAP_DONTUNMAP
 #define MREMAP_DONTUNMAP 4
@@ -30,101 +24,25 @@ static unsigned char *bar;
 static int nvme, node;
 static off_t next_disk_off = 8 * MIB;	/* fresh drive data for each read */
 
+/* Up to 5 s: the release may come after the call that caused it. */
 static void expect_counters(long long mappings, long long bytes,
 			    const char *when)
 {
-	long long m, b;
-
-	/* Up to 5 s: the release may come after the call that caused it. */
-	for (int i = 0;; i++) {
-		m = phxtest_counter("mappings");
-		b = phxtest_counter("pinned_bytes");
-		if (m == mappings && b == bytes)
-			return;
-		if (i == 250)
-			break;
-		usleep(20000);
-	}
-	vmtest_fail("%s: %lld mappings, %lld bytes pinned; expected %lld, %lld",
-		    when, m, b, mappings, bytes);
-}
-
-static sigjmp_buf fault_jmp;
-static volatile int fault_sig;
-static void *volatile fault_addr;
-
-static void on_fault(int sig, siginfo_t *si, void *ctx)
-{
-	(void)ctx;
-	fault_sig = sig;
-	fault_addr = si->si_addr;
-	siglongjmp(fault_jmp, 1);
-}
-
-/* A read (or write) of @p must raise @sig at @p. */
-static void expect_signal(volatile unsigned char *p, int write, int sig,
-			  const char *what)
-{
-	struct sigaction sa = { .sa_sigaction = on_fault,
-				.sa_flags = SA_SIGINFO };
-	volatile unsigned char v = 0;
-
-	sigaction(SIGSEGV, &sa, NULL);
-	sigaction(SIGBUS, &sa, NULL);
-	fault_sig = 0;
-	fault_addr = NULL;
-	if (!sigsetjmp(fault_jmp, 1)) {
-		if (write)
-			*p = 0x5a;
-		else
-			v = *p;
-	}
-	signal(SIGSEGV, SIG_DFL);
-	signal(SIGBUS, SIG_DFL);
-	if (!fault_sig)
-		vmtest_fail("%s of %s at %p did not fault (read %#x), expected %s",
-			    write ? "write" : "read", what, (void *)p, v,
-			    strsignal(sig));
-	if (fault_sig != sig || fault_addr != (void *)p)
-		vmtest_fail("%s of %s: %s at %p, expected %s at %p",
-			    write ? "write" : "read", what,
-			    strsignal(fault_sig), fault_addr, strsignal(sig),
-			    (void *)p);
+	mmtest_expect_counters(mappings, bytes, MMTEST_ANY, 5, when);
 }
 
 static uint64_t map(void *vma, size_t bar_off)
 {
-	struct phxfs_map m = {
-		.dev_addr = (uintptr_t)(bar + bar_off),
-		.length = MAP_LEN,
-		.user_addr = (uintptr_t)vma,
-	};
+	uint64_t handle;
 
-	if (ioctl(node, PHXFS_IOC_MAP, &m))
+	if (mmtest_map_aligned(node, bar + bar_off, MAP_LEN, vma, &handle))
 		vmtest_fail("MAP of BAR+%zu: %s", bar_off, strerror(errno));
-	if (m.map_offset)
-		vmtest_fail("page-aligned MAP got map_offset %llu",
-			    (unsigned long long)m.map_offset);
-	return m.handle;
-}
-
-static void unmap(uint64_t handle)
-{
-	struct phxfs_unmap u = { .handle = handle };
-
-	if (ioctl(node, PHXFS_IOC_UNMAP, &u))
-		vmtest_fail("UNMAP of handle %llu: %s",
-			    (unsigned long long)handle, strerror(errno));
+	return handle;
 }
 
 static void *new_vma(off_t offset)
 {
-	void *p = mmap(NULL, MAP_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
-		       node, offset);
-
-	if (p == MAP_FAILED)
-		vmtest_fail("mmap of the node: %s", strerror(errno));
-	return p;
+	return mmtest_vma(node, MAP_LEN, offset);
 }
 
 /* Free address space to move to: mremap(MREMAP_FIXED) replaces it. */
@@ -166,13 +84,9 @@ static void expect_vma(const unsigned char *p, size_t len, const char *when)
 static void expect_intact(unsigned char *target, uint64_t handle,
 			  const char *when)
 {
-	struct phxfs_query q = { .handle = handle };
-
 	expect_vma(target, MAP_LEN, when);
 	expect_counters(1, MAP_LEN, when);
-	if (ioctl(node, PHXFS_IOC_QUERY, &q) || q.state != PHXFS_MAP_LIVE)
-		vmtest_fail("%s: QUERY: %s, state %u", when, strerror(errno),
-			    q.state);
+	mmtest_expect_live(node, handle, when);
 	if (memcmp(target, bar + BAR_OFF, MAP_LEN))
 		vmtest_fail("%s: the target shows other bytes than device memory",
 			    when);
@@ -181,23 +95,10 @@ static void expect_intact(unsigned char *target, uint64_t handle,
 /* O_DIRECT pread into @target lands in the BAR, byte for byte. */
 static void expect_read_lands(unsigned char *target, const char *when)
 {
-	off_t disk_off = next_disk_off;
-	unsigned char *want;
-	ssize_t n;
+	unsigned char *want = mmtest_read_lands(nvme, target, bar + BAR_OFF,
+						MAP_LEN, next_disk_off, when);
 
 	next_disk_off += MAP_LEN;
-	if (posix_memalign((void **)&want, 4096, MAP_LEN))
-		vmtest_fail("no host memory");
-	if (pread(nvme, want, MAP_LEN, disk_off) != (ssize_t)MAP_LEN)
-		vmtest_fail("pread into host memory: %s", strerror(errno));
-	memset(bar + BAR_OFF, 0xa5, MAP_LEN);
-	n = pread(nvme, target, MAP_LEN, disk_off);
-	if (n != (ssize_t)MAP_LEN)
-		vmtest_fail("%s: pread into the target: %zd (%s)", when, n,
-			    n < 0 ? strerror(errno) : "short");
-	if (memcmp(bar + BAR_OFF, want, MAP_LEN))
-		vmtest_fail("%s: device memory does not hold what the drive does",
-			    when);
 	if (memcmp(target, want, MAP_LEN))
 		vmtest_fail("%s: the target does not show what the drive holds",
 			    when);
@@ -228,8 +129,8 @@ static unsigned char *move_whole(unsigned char *vma, const char *when)
 		vmtest_fail("%s: moved to %p, asked for %p", when,
 			    (void *)moved, (void *)to);
 	/* Nothing is left behind at the old address. */
-	expect_signal(vma, 0, SIGSEGV, "the old address");
-	expect_signal(vma + MAP_LEN - 1, 1, SIGSEGV, "the old address");
+	mmtest_expect_fault(vma, 0, SIGSEGV, "the old address");
+	mmtest_expect_fault(vma + MAP_LEN - 1, 1, SIGSEGV, "the old address");
 	return moved;
 }
 
@@ -280,11 +181,11 @@ static void move_then_unmap_by_handle(void)
 	refused_calls(t, handle);
 	expect_read_lands(t, "after the refused calls");
 
-	unmap(handle);
+	mmtest_unmap_ok(node, handle);
 	expect_counters(0, 0, "after UNMAP of the moved mapping");
 	/* The VMA stays, empty, until munmap(). */
 	expect_vma(t, MAP_LEN, "after UNMAP");
-	expect_signal(t, 0, SIGBUS, "the unmapped target");
+	mmtest_expect_fault(t, 0, SIGBUS, "the unmapped target");
 	if (munmap(t, MAP_LEN))
 		vmtest_fail("munmap of the moved VMA: %s", strerror(errno));
 	expect_counters(0, 0, "after munmap of the emptied VMA");
@@ -303,25 +204,18 @@ static void move_then_munmap(void)
 	if (munmap(t, MAP_LEN))
 		vmtest_fail("munmap of the moved VMA: %s", strerror(errno));
 	expect_counters(0, 0, "after munmap of the moved VMA");
-	expect_signal(t, 0, SIGSEGV, "the munmapped target");
+	mmtest_expect_fault(t, 0, SIGSEGV, "the munmapped target");
 }
 
 int main(void)
 {
-	size_t bar_size;
 	unsigned char *vma;
 	uint64_t handle;
 
 	vmtest_name = "mm_mremap";
-	bar = phxtest_map_bar(&bar_size);
-	if (bar_size < BAR_OFF + MAP_LEN)
-		vmtest_fail("BAR too small");
-	nvme = open(vmtest_env("PHXVM_NVME"), O_RDWR | O_DIRECT);
-	if (nvme < 0)
-		vmtest_fail("open nvme: %s", strerror(errno));
-	node = open("/dev/" PHXFS_DEVNAME_PREFIX "0", O_RDWR);
-	if (node < 0)
-		vmtest_fail("open node: %s", strerror(errno));
+	bar = mmtest_map_bar(BAR_OFF + MAP_LEN);
+	nvme = mmtest_open_nvme(O_RDWR);
+	node = mmtest_open_node();
 
 	move_then_unmap_by_handle();
 	vmtest_note("whole move followed; grow, shrink, partial, DONTUNMAP refused; UNMAP by handle released it");
@@ -332,7 +226,7 @@ int main(void)
 	vma = new_vma(2 * MAP_LEN);
 	handle = map(vma, BAR_OFF);
 	expect_read_lands(vma, "mapped again at the end");
-	unmap(handle);
+	mmtest_unmap_ok(node, handle);
 	munmap(vma, MAP_LEN);
 	close(node);
 	expect_counters(0, 0, "at the end");

@@ -10,14 +10,9 @@
  * everything is unmapped the whole range maps in one piece.
  */
 #define _GNU_SOURCE
-#include <setjmp.h>
-#include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/uio.h>
 
-#include <phxfs/phxfs_ioctl.h>
-
-#include "phxtest.h"
+#include "mmtest.h"
 
 #define KIB (1UL << 10)
 #define MIB (1UL << 20)
@@ -29,88 +24,36 @@
 #define HEAD_LEN (HELD_OFF - RANGE_OFF)
 #define TAIL_OFF (HELD_OFF + HELD_LEN)
 #define TAIL_LEN (RANGE_OFF + RANGE_LEN - TAIL_OFF)
-#define MARK 0xa5
+#define MARK MMTEST_MARK
 
 static unsigned char *bar;
 static int nvme, node;
 static off_t next_disk_off = 8 * MIB;
 
+/* Up to 5 s: the release may come after the call that caused it. */
 static void expect_counters(long long mappings, long long bytes,
 			    const char *when)
 {
-	long long m, b;
-
-	/* Up to 5 s: the release may come after the call that caused it. */
-	for (int i = 0;; i++) {
-		m = phxtest_counter("mappings");
-		b = phxtest_counter("pinned_bytes");
-		if (m == mappings && b == bytes)
-			return;
-		if (i == 250)
-			break;
-		usleep(20000);
-	}
-	vmtest_fail("%s: %lld mappings, %lld bytes pinned; expected %lld, %lld",
-		    when, m, b, mappings, bytes);
+	mmtest_expect_counters(mappings, bytes, MMTEST_ANY, 5, when);
 }
 
 static void *new_vma(size_t len, off_t offset)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, node,
-		       offset);
-
-	if (p == MAP_FAILED)
-		vmtest_fail("mmap of the node: %s", strerror(errno));
-	return p;
+	return mmtest_vma(node, len, offset);
 }
 
 static int map(void *vma, size_t bar_off, size_t len, uint64_t *handle)
 {
-	struct phxfs_map m = {
-		.dev_addr = (uintptr_t)(bar + bar_off),
-		.length = len,
-		.user_addr = (uintptr_t)vma,
-	};
-	int ret = ioctl(node, PHXFS_IOC_MAP, &m);
-
-	if (!ret && m.map_offset)
-		vmtest_fail("page-aligned MAP got map_offset %llu",
-			    (unsigned long long)m.map_offset);
-	*handle = m.handle;
-	return ret;
-}
-
-static void unmap(uint64_t handle)
-{
-	struct phxfs_unmap u = { .handle = handle };
-
-	if (ioctl(node, PHXFS_IOC_UNMAP, &u))
-		vmtest_fail("UNMAP of handle %llu: %s",
-			    (unsigned long long)handle, strerror(errno));
+	return mmtest_map_aligned(node, bar + bar_off, len, vma, handle);
 }
 
 /* O_DIRECT pread into @target lands at @bar_off, byte for byte. */
 static void expect_read_lands(unsigned char *target, size_t bar_off,
 			      size_t len, const char *when)
 {
-	off_t disk_off = next_disk_off;
-	unsigned char *want;
-	ssize_t n;
-
+	free(mmtest_read_lands(nvme, target, bar + bar_off, len,
+			       next_disk_off, when));
 	next_disk_off += len;
-	if (posix_memalign((void **)&want, 4096, len))
-		vmtest_fail("no host memory");
-	if (pread(nvme, want, len, disk_off) != (ssize_t)len)
-		vmtest_fail("pread into host memory: %s", strerror(errno));
-	memset(bar + bar_off, MARK, len);
-	n = pread(nvme, target, len, disk_off);
-	if (n != (ssize_t)len)
-		vmtest_fail("%s: pread into the target: %zd (%s)", when, n,
-			    n < 0 ? strerror(errno) : "short");
-	if (memcmp(bar + bar_off, want, len))
-		vmtest_fail("%s: device memory does not hold what the drive does",
-			    when);
-	free(want);
 }
 
 static void expect_bar_marked(size_t bar_off, size_t len, const char *when)
@@ -121,38 +64,10 @@ static void expect_bar_marked(size_t bar_off, size_t len, const char *when)
 				    when, bar_off + i, bar[bar_off + i]);
 }
 
-static sigjmp_buf fault_jmp;
-static volatile int fault_sig;
-static void *volatile fault_addr;
-
-static void on_fault(int sig, siginfo_t *si, void *ctx)
-{
-	(void)ctx;
-	fault_sig = sig;
-	fault_addr = si->si_addr;
-	siglongjmp(fault_jmp, 1);
-}
-
 /* A read of @p must raise SIGBUS at @p: the VMA is there, its pages not. */
 static void expect_sigbus(volatile unsigned char *p, const char *what)
 {
-	struct sigaction sa = { .sa_sigaction = on_fault,
-				.sa_flags = SA_SIGINFO };
-	volatile unsigned char v = 0;
-
-	sigaction(SIGSEGV, &sa, NULL);
-	sigaction(SIGBUS, &sa, NULL);
-	fault_sig = 0;
-	if (!sigsetjmp(fault_jmp, 1))
-		v = *p;
-	signal(SIGSEGV, SIG_DFL);
-	signal(SIGBUS, SIG_DFL);
-	if (!fault_sig)
-		vmtest_fail("read of %s (%p) after the failed MAP did not fault: it read %#x",
-			    what, (void *)p, v);
-	if (fault_sig != SIGBUS || fault_addr != (void *)p)
-		vmtest_fail("read of %s: %s at %p, expected SIGBUS at %p",
-			    what, strsignal(fault_sig), fault_addr, (void *)p);
+	mmtest_expect_fault(p, 0, SIGBUS, what);
 }
 
 /* The VMA of the failed MAP reaches nothing. */
@@ -162,10 +77,12 @@ static void expect_empty(unsigned char *vma)
 	int pfd[2];
 	ssize_t n;
 
-	expect_sigbus(vma, "its first page");
-	expect_sigbus(vma + HEAD_LEN - 4096, "the page before the held ones");
-	expect_sigbus(vma + HEAD_LEN, "the first page the other mapping holds");
-	expect_sigbus(vma + RANGE_LEN - 1, "its last byte");
+	expect_sigbus(vma, "the failed MAP's first page");
+	expect_sigbus(vma + HEAD_LEN - 4096,
+		      "the failed MAP's page before the held ones");
+	expect_sigbus(vma + HEAD_LEN,
+		      "the failed MAP's first page the other mapping holds");
+	expect_sigbus(vma + RANGE_LEN - 1, "the failed MAP's last byte");
 
 	errno = 0;
 	n = pread(nvme, vma, HEAD_LEN, next_disk_off);
@@ -189,18 +106,11 @@ int main(void)
 {
 	unsigned char *held_vma, *vma, *tail_vma, *whole_vma;
 	uint64_t held, head, tail, whole, h;
-	size_t bar_size;
 
 	vmtest_name = "mm_partial_map";
-	bar = phxtest_map_bar(&bar_size);
-	if (bar_size < RANGE_OFF + RANGE_LEN)
-		vmtest_fail("BAR too small");
-	nvme = open(vmtest_env("PHXVM_NVME"), O_RDWR | O_DIRECT);
-	if (nvme < 0)
-		vmtest_fail("open nvme: %s", strerror(errno));
-	node = open("/dev/" PHXFS_DEVNAME_PREFIX "0", O_RDWR);
-	if (node < 0)
-		vmtest_fail("open node: %s", strerror(errno));
+	bar = mmtest_map_bar(RANGE_OFF + RANGE_LEN);
+	nvme = mmtest_open_nvme(O_RDWR);
+	node = mmtest_open_node();
 
 	/* The other mapping, in the middle of the range. */
 	held_vma = new_vma(HELD_LEN, 0);
@@ -234,9 +144,9 @@ int main(void)
 	/* The holder was not disturbed by any of it. */
 	expect_read_lands(held_vma, HELD_OFF, HELD_LEN, "the holding mapping, later");
 
-	unmap(head);
-	unmap(tail);
-	unmap(held);
+	mmtest_unmap_ok(node, head);
+	mmtest_unmap_ok(node, tail);
+	mmtest_unmap_ok(node, held);
 	expect_counters(0, 0, "after every UNMAP");
 	munmap(held_vma, HELD_LEN);
 	munmap(vma, RANGE_LEN);
@@ -249,7 +159,7 @@ int main(void)
 			    strerror(errno));
 	expect_read_lands(whole_vma, RANGE_OFF, RANGE_LEN, "the whole range");
 	expect_counters(1, RANGE_LEN, "the whole range mapped");
-	unmap(whole);
+	mmtest_unmap_ok(node, whole);
 	munmap(whole_vma, RANGE_LEN);
 	close(node);
 	expect_counters(0, 0, "at the end");

@@ -11,12 +11,7 @@
  * phxfs VMA empty and reusable and nothing claimed. Raw ioctls.
  */
 #define _GNU_SOURCE
-#include <fcntl.h>
-#include <sys/ioctl.h>
-
-#include <phxfs/phxfs_ioctl.h>
-
-#include "phxtest.h"
+#include "mmtest.h"
 
 #define KIB (1UL << 10)
 #define MIB (1UL << 20)
@@ -24,78 +19,17 @@
 #define DISK_OFF (32 * MIB)
 
 static unsigned char *bar;	/* read-write, for checking the bytes */
-static char resource[128];
 static int phx, nvme;
 
 static void expect_counters_zero(const char *when)
 {
-	long long m = phxtest_counter("mappings");
-	long long b = phxtest_counter("pinned_bytes");
-
-	if (m || b)
-		vmtest_fail("%s: %lld mappings, %lld bytes pinned; expected none",
-			    when, m, b);
-}
-
-static unsigned char *phx_vma(off_t off)
-{
-	void *p = mmap(NULL, REG_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, phx,
-		       off);
-
-	if (p == MAP_FAILED)
-		vmtest_fail("mmap /dev/phxfs_dev0: %s", strerror(errno));
-	return p;
+	mmtest_expect_counters(0, 0, MMTEST_ANY, 0, when);
 }
 
 static int map_at(unsigned char *vma, const void *dev_addr, size_t len,
 		  uint64_t *handle)
 {
-	struct phxfs_map map = {
-		.dev_addr = (uintptr_t)dev_addr,
-		.length = len,
-		.user_addr = (uintptr_t)vma,
-	};
-
-	if (ioctl(phx, PHXFS_IOC_MAP, &map))
-		return -1;
-	*handle = map.handle;
-	return 0;
-}
-
-static void unmap(uint64_t handle)
-{
-	struct phxfs_unmap unmap = { .handle = handle };
-
-	PHXTEST_OK(ioctl(phx, PHXFS_IOC_UNMAP, &unmap));
-}
-
-/* Map resource2 at its offset @off, @len bytes, @prot, file opened @flags. */
-static unsigned char *map_resource(int flags, int prot, size_t off,
-				   size_t len, void *at)
-{
-	int fd = open(resource, flags | O_SYNC);
-	void *p;
-
-	if (fd < 0)
-		vmtest_fail("open %s: %s", resource, strerror(errno));
-	p = mmap(at, len, prot, MAP_SHARED | (at ? MAP_FIXED : 0), fd,
-		 (off_t)off);
-	if (p == MAP_FAILED)
-		vmtest_fail("mmap %s (prot %d): %s", resource, prot,
-			    strerror(errno));
-	close(fd);
-	return p;
-}
-
-static unsigned char *host_read(size_t disk_off, size_t len)
-{
-	void *p;
-
-	if (posix_memalign(&p, 4096, len))
-		vmtest_fail("no host memory");
-	if (pread(nvme, p, len, (off_t)disk_off) != (ssize_t)len)
-		vmtest_fail("pread into host memory: %s", strerror(errno));
-	return p;
+	return mmtest_map(phx, dev_addr, len, vma, handle, NULL);
 }
 
 static size_t bytes_changed(const unsigned char *p, unsigned char was,
@@ -116,7 +50,8 @@ static size_t bytes_changed(const unsigned char *p, unsigned char was,
 static void read_only_source(unsigned char *vma)
 {
 	static const size_t offs[] = { 0, 64 * KIB };
-	unsigned char *ro = map_resource(O_RDONLY, PROT_READ, 0, 4 * MIB, NULL);
+	unsigned char *ro = phxtest_map_bar_part(O_RDONLY, PROT_READ, 0,
+						 4 * MIB, NULL);
 
 	for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
 		uint64_t handle;
@@ -124,15 +59,16 @@ static void read_only_source(unsigned char *vma)
 		size_t changed;
 		ssize_t n;
 
-		memset(bar + offs[i], 0xa5, REG_LEN);
+		memset(bar + offs[i], MMTEST_MARK, REG_LEN);
 		errno = 0;
 		mapped = !map_at(vma, ro + offs[i], REG_LEN, &handle);
 		map_errno = errno;
 		n = pread(nvme, vma, REG_LEN, DISK_OFF);
-		changed = bytes_changed(bar + offs[i], 0xa5, REG_LEN);
+		changed = bytes_changed(bar + offs[i], MMTEST_MARK, REG_LEN);
 		if (mapped)
 			vmtest_fail("MAP of a PROT_READ mapping of %s opened O_RDONLY (at +%zu) succeeded (expected EACCES); an O_DIRECT read into it then returned %zd and changed %zu of %lu BAR bytes",
-				    resource, offs[i], n, changed, REG_LEN);
+				    phxtest_bar_path(), offs[i], n, changed,
+				    REG_LEN);
 		if (map_errno != EACCES)
 			vmtest_fail("MAP of a read-only source (at +%zu): %s, expected EACCES",
 				    offs[i], strerror(map_errno));
@@ -151,25 +87,20 @@ static void read_only_source(unsigned char *vma)
 /* A read-write source works: the drive's bytes land in the BAR. */
 static void read_write_source(unsigned char *vma, const char *when)
 {
-	unsigned char *rw = map_resource(O_RDWR, PROT_READ | PROT_WRITE, 0,
-					 4 * MIB, NULL);
-	unsigned char *want = host_read(DISK_OFF, REG_LEN);
+	unsigned char *rw = phxtest_map_bar_part(O_RDWR,
+						 PROT_READ | PROT_WRITE, 0,
+						 4 * MIB, NULL);
+	unsigned char *want;
 	uint64_t handle;
-	ssize_t n;
 
 	if (map_at(vma, rw + 2 * MIB, REG_LEN, &handle))
 		vmtest_fail("%s: MAP of a read-write source: %s", when,
 			    strerror(errno));
-	memset(bar + 2 * MIB, 0xa5, REG_LEN);
-	n = pread(nvme, vma, REG_LEN, DISK_OFF);
-	if (n != (ssize_t)REG_LEN)
-		vmtest_fail("%s: pread into the mapping: %zd (%s)", when, n,
-			    n < 0 ? strerror(errno) : "short");
-	if (memcmp(bar + 2 * MIB, want, REG_LEN))
-		vmtest_fail("%s: the drive's bytes did not land in the BAR", when);
+	want = mmtest_read_lands(nvme, vma, bar + 2 * MIB, REG_LEN, DISK_OFF,
+				 when);
 	if (memcmp(rw + 2 * MIB, want, REG_LEN))
 		vmtest_fail("%s: the source mapping does not show the bytes", when);
-	unmap(handle);
+	mmtest_unmap_ok(phx, handle);
 	expect_counters_zero(when);
 	munmap(rw, 4 * MIB);
 	free(want);
@@ -182,7 +113,7 @@ static void expect_refused(unsigned char *vma, const void *dev_addr,
 
 	errno = 0;
 	if (!map_at(vma, dev_addr, len, &handle)) {
-		unmap(handle);
+		mmtest_unmap_ok(phx, handle);
 		vmtest_fail("MAP of %s succeeded", what);
 	}
 	if (errno != err1 && errno != err2)
@@ -204,12 +135,13 @@ static void crossing_sources(unsigned char *vma)
 
 	if (res == MAP_FAILED)
 		vmtest_fail("mmap reservation: %s", strerror(errno));
-	src = map_resource(O_RDWR, PROT_READ | PROT_WRITE, 0, MIB, res);
+	src = phxtest_map_bar_part(O_RDWR, PROT_READ | PROT_WRITE, 0, MIB, res);
 	expect_refused(vma, src + MIB - 4096, 8192, EFAULT, EINVAL,
 		       "a range past the source VMA's end into other memory");
 	expect_refused(vma, src, MIB + 4096, EFAULT, EINVAL,
 		       "the whole source VMA and one page more");
-	map_resource(O_RDWR, PROT_READ | PROT_WRITE, MIB, MIB, src + MIB);
+	phxtest_map_bar_part(O_RDWR, PROT_READ | PROT_WRITE, MIB, MIB,
+			     src + MIB);
 	expect_refused(vma, src + MIB - 4096, 8192, EFAULT, EINVAL,
 		       "a range across two mappings of the BAR");
 	munmap(res, 2 * MIB + 64 * KIB);
@@ -233,28 +165,18 @@ static void anonymous_source(unsigned char *vma)
 
 int main(void)
 {
-	size_t bar_size;
 	unsigned char *vma;
 
 	vmtest_name = "mm_pcibar_rights";
-	bar = phxtest_map_bar(&bar_size);
-	if (bar_size < 8 * MIB)
-		vmtest_fail("the BAR is smaller than 8 MiB");
-	snprintf(resource, sizeof(resource),
-		 "/sys/bus/pci/devices/%s/resource%s",
-		 vmtest_env("PHXVM_BAR_BDF"), vmtest_env("PHXVM_BAR_INDEX"));
-	phx = open("/dev/" PHXFS_DEVNAME_PREFIX "0", O_RDWR);
-	if (phx < 0)
-		vmtest_fail("open /dev/phxfs_dev0: %s", strerror(errno));
-	nvme = open(vmtest_env("PHXVM_NVME"), O_RDONLY | O_DIRECT);
-	if (nvme < 0)
-		vmtest_fail("open nvme: %s", strerror(errno));
-	vma = phx_vma(0);
+	bar = mmtest_map_bar(8 * MIB);
+	phx = mmtest_open_node();
+	nvme = mmtest_open_nvme(O_RDONLY);
+	vma = mmtest_vma(phx, REG_LEN, 0);
 	read_write_source(vma, "read-write source");
 	munmap(vma, REG_LEN);
 
 	/* One VMA for every refused MAP: each must leave it empty, usable. */
-	vma = phx_vma(16 * MIB);
+	vma = mmtest_vma(phx, REG_LEN, 16 * MIB);
 	read_only_source(vma);
 	crossing_sources(vma);
 	anonymous_source(vma);
