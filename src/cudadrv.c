@@ -6,11 +6,14 @@
 #include "cudadrv.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include "cu.h"
 
+/* Set once (cuda_once): every I/O thread asks for the ops. */
 static const struct phxfs_cu *cu;
+static pthread_once_t cuda_once = PTHREAD_ONCE_INIT;
 
 static int cuda_device_count(void)
 {
@@ -102,8 +105,13 @@ static const struct phxfs_mem_ops cuda_ops = {
 	.stream_sync = cuda_stream_sync,
 };
 
-const struct phxfs_mem_ops *phxfs_cuda_ops(void)
+static void cuda_init(void)
 {
 	cu = phxfs_cu();
+}
+
+const struct phxfs_mem_ops *phxfs_cuda_ops(void)
+{
+	pthread_once(&cuda_once, cuda_init);
 	return cu ? &cuda_ops : NULL;
 }
