@@ -29,6 +29,7 @@
 #include <phxfs/phxfs_ioctl.h>
 
 #include "phxtest.h"
+#include "nvtest.h"
 
 #define MIB ((size_t)1 << 20)
 #define GPU_PAGE ((size_t)64 << 10)
@@ -63,27 +64,11 @@
 #define DISK_P (416 * MIB)
 #define DISK_P2 (432 * MIB)
 
-static const char *bdf;
-static uint64_t va_base;
 static unsigned char *bar;
 static size_t bar_size;
 static int nvme = -1;
 /* Host memory: disk contents to compare with, and BAR snapshots. */
 static unsigned char *buf_a, *buf_b, *snap;
-
-/* finit_module: 0 or -1 with errno. */
-static int load_module(const char *ko, const char *args)
-{
-	int fd = open(ko, O_RDONLY | O_CLOEXEC), ret, err;
-
-	if (fd < 0)
-		vmtest_fail("open %s: %s", ko, strerror(errno));
-	ret = (int)syscall(SYS_finit_module, fd, args, 0);
-	err = errno;
-	close(fd);
-	errno = err;
-	return ret;
-}
 
 /* delete_module as rmmod(8) does it: 0 or -1 with errno. */
 static int unload_module(const char *name)
@@ -94,25 +79,7 @@ static int unload_module(const char *name)
 /* The CUDA address of BAR offset @off. */
 static void *gpu(size_t off)
 {
-	return (void *)(uintptr_t)(va_base + off);
-}
-
-/* Write @text to @path: 0 or an errno. */
-static int write_file(const char *path, const char *text)
-{
-	size_t len = strlen(text);
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return errno;
-	n = write(fd, text, len);
-	if (n < 0)
-		err = errno;
-	else if ((size_t)n != len)
-		err = EIO;
-	close(fd);
-	return err;
+	return (void *)(uintptr_t)(nvt_va_base + off);
 }
 
 static void read_file(const char *path, char *out, size_t size)
@@ -124,72 +91,31 @@ static void read_file(const char *path, char *out, size_t size)
 	fclose(f);
 }
 
-/* A file of the fake driver's sysfs directory on the PCI device. */
-static void fake_path(char *path, size_t size, const char *name)
-{
-	snprintf(path, size, "/sys/bus/pci/devices/%s/%s", bdf, name);
-}
-
 /* Write @text to the fake's @attr: 0 or an errno. */
 static int fake_write(const char *attr, const char *text)
 {
 	char path[128];
 
-	fake_path(path, sizeof(path), attr);
-	return write_file(path, text);
-}
-
-/* cudaFree() ("free") or cudaMalloc() ("alloc") of BAR [@off, +@len). */
-static int fake_range_err(const char *attr, size_t off, size_t len)
-{
-	char text[64];
-
-	snprintf(text, sizeof(text), "0x%" PRIx64 " %zu\n", va_base + off, len);
-	return fake_write(attr, text);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", nvt_bdf,
+		 attr);
+	return nvt_write_file(path, text);
 }
 
 static void fake_range(const char *attr, size_t off, size_t len)
 {
-	int err = fake_range_err(attr, off, len);
+	int err = nvt_fake_range(attr, off, len);
 
 	if (err)
-		vmtest_fail("writing '0x%" PRIx64 " %zu' to %s: %s", va_base + off,
+		vmtest_fail("writing '0x%" PRIx64 " %zu' to %s: %s", nvt_va_base + off,
 			    len, attr, strerror(err));
-}
-
-static long long fake_counter(const char *name)
-{
-	char path[128], line[64];
-
-	fake_path(path, sizeof(path), name);
-	read_file(path, line, sizeof(line));
-	return strtoll(line, NULL, 10);
-}
-
-static void expect_counter(const char *name, long long want, const char *when)
-{
-	long long v = phxtest_counter(name);
-
-	if (v != want)
-		vmtest_fail("%s: phxfs %s is %lld, expected %lld", when, name, v,
-			    want);
-}
-
-static void expect_fake(const char *name, long long want, const char *when)
-{
-	long long v = fake_counter(name);
-
-	if (v != want)
-		vmtest_fail("%s: %s %s is %lld, expected %lld", when, FAKE, name,
-			    v, want);
 }
 
 /* Nothing mapped or pinned, on either side. */
 static void expect_nothing_pinned(const char *when)
 {
-	expect_counter("mappings", 0, when);
-	expect_counter("pinned_bytes", 0, when);
-	expect_fake("pinned", 0, when);
+	nvt_expect_counter("mappings", 0, when);
+	nvt_expect_counter("pinned_bytes", 0, when);
+	nvt_expect_fake("pinned", 0, when);
 }
 
 /* O_DIRECT read of the disk into host memory. */
@@ -241,7 +167,7 @@ static void expect_efault(ssize_t n, const char *what)
 static void load_without_driver(const char *kmod, const char *args)
 {
 	errno = 0;
-	if (load_module(kmod, args) == 0)
+	if (nvt_load_module(kmod, args) == 0)
 		vmtest_fail("phxfs loaded with '%s' but no NVIDIA driver", args);
 	if (errno != ENOENT)
 		vmtest_fail("loading phxfs '%s' without the driver: %s, expected ENOENT",
@@ -255,21 +181,21 @@ static void load_both(const char *fake_ko, const char *fake_args,
 {
 	char path[256], line[64];
 
-	if (load_module(fake_ko, fake_args))
+	if (nvt_load_module(fake_ko, fake_args))
 		vmtest_fail("loading %s '%s': %s", fake_ko, fake_args,
 			    strerror(errno));
-	snprintf(path, sizeof(path), FAKE_DRIVER "/%s", bdf);
+	snprintf(path, sizeof(path), FAKE_DRIVER "/%s", nvt_bdf);
 	if (!vmtest_exists(path))
-		vmtest_fail("%s did not bind %s", FAKE, bdf);
+		vmtest_fail("%s did not bind %s", FAKE, nvt_bdf);
 	read_file("/sys/module/" FAKE "/parameters/va_base", line, sizeof(line));
-	va_base = strtoull(line, NULL, 0);
-	if (!va_base || va_base % GPU_PAGE)
+	nvt_va_base = strtoull(line, NULL, 0);
+	if (!nvt_va_base || nvt_va_base % GPU_PAGE)
 		vmtest_fail("va_base '%s' is not a 64 KiB aligned address", line);
 	vmtest_note("%s '%s' bound %s: BAR %s is GPU memory at CUDA address %#" PRIx64,
-		    FAKE, fake_args, bdf, vmtest_env("PHXVM_BAR_INDEX"),
-		    va_base);
+		    FAKE, fake_args, nvt_bdf, vmtest_env("PHXVM_BAR_INDEX"),
+		    nvt_va_base);
 
-	if (load_module(kmod, args))
+	if (nvt_load_module(kmod, args))
 		vmtest_fail("loading phxfs '%s': %s", args, strerror(errno));
 	vmtest_note("phxfs loaded with '%s'", args);
 }
@@ -294,11 +220,11 @@ static void step_device(void)
 		vmtest_fail("PHXFS_IOC_DEV_INFO: %s", strerror(errno));
 	close(fd);
 	if (info.provider != PHXFS_PROVIDER_NVIDIA || info.page_shift != 16 ||
-	    info.mem_size != bar_size || strcmp(info.name, bdf))
+	    info.mem_size != bar_size || strcmp(info.name, nvt_bdf))
 		vmtest_fail("DEV_INFO: provider %u page_shift %u mem_size %" PRIu64
 			    " name '%s', expected %u, 16, %zu, '%s'", info.provider,
 			    info.page_shift, (uint64_t)info.mem_size, info.name,
-			    PHXFS_PROVIDER_NVIDIA, bar_size, bdf);
+			    PHXFS_PROVIDER_NVIDIA, bar_size, nvt_bdf);
 	vmtest_note("a. %s: provider nvidia, DEV_INFO page_shift 16, %zu MiB, '%s'",
 		    DEV_PATH, bar_size >> 20, info.name);
 }
@@ -312,16 +238,16 @@ static void step_read_write(void)
 	PHXTEST_OK(phxfs_regmem(0, gpu(B_BAR), B_LEN, &t));
 	if ((uintptr_t)t % 4096)
 		vmtest_fail("GPU page aligned memory got target %p", t);
-	expect_counter("mappings", 1, "8 MiB registered");
-	expect_counter("pinned_bytes", B_LEN, "8 MiB registered");
-	expect_fake("pinned", 1, "8 MiB registered");
+	nvt_expect_counter("mappings", 1, "8 MiB registered");
+	nvt_expect_counter("pinned_bytes", B_LEN, "8 MiB registered");
+	nvt_expect_fake("pinned", 1, "8 MiB registered");
 
 	read_into(t, B_LEN, DISK_B, "8 MiB into GPU memory");
 	read_disk(buf_a, B_LEN, DISK_B);
 	expect_bar(B_BAR, buf_a, B_LEN, "8 MiB read into GPU memory");
 	expect_fill(B_BAR - GPU_PAGE, 0x5a, GPU_PAGE, "before the 8 MiB");
 	expect_fill(B_BAR + B_LEN, 0x5a, GPU_PAGE, "after the 8 MiB");
-	vmtest_note("b. regmem(va_base + 1 MiB, 8 MiB); 8 MiB O_DIRECT pread: the disk's bytes at BAR offset 1 MiB");
+	vmtest_note("b. regmem(nvt_va_base + 1 MiB, 8 MiB); 8 MiB O_DIRECT pread: the disk's bytes at BAR offset 1 MiB");
 
 	if (pwrite(nvme, (char *)t + MIB, 2 * MIB, DISK_W) != (ssize_t)(2 * MIB))
 		vmtest_fail("2 MiB pwrite from GPU memory: %s", strerror(errno));
@@ -339,8 +265,8 @@ static void step_widen(void)
 
 	memset(bar + C_BAR, 0x5a, GPU_PAGE);
 	PHXTEST_OK(phxfs_regmem(0, gpu(C_BAR + 4096), 8192, &t));
-	expect_fake("pinned", 1, "8 KiB registered");
-	expect_counter("pinned_bytes", 8192, "8 KiB registered");
+	nvt_expect_fake("pinned", 1, "8 KiB registered");
+	nvt_expect_counter("pinned_bytes", 8192, "8 KiB registered");
 	read_into(t, 4096, DISK_C, "4 KiB into a widened range");
 	read_disk(buf_a, 4096, DISK_C);
 	expect_bar(C_BAR + 4096, buf_a, 4096, "4 KiB read");
@@ -348,7 +274,7 @@ static void step_widen(void)
 	expect_fill(C_BAR + 8192, 0x5a, GPU_PAGE - 8192, "after the 4 KiB");
 	PHXTEST_OK(phxfs_deregmem(0, gpu(C_BAR + 4096), 8192));
 	expect_nothing_pinned("after deregmem of the 8 KiB");
-	vmtest_note("c. regmem(va_base + 16 MiB + 4 KiB, 8 KiB): 4 KiB pread landed at BAR offset 16 MiB + 4 KiB, bytes around untouched");
+	vmtest_note("c. regmem(nvt_va_base + 16 MiB + 4 KiB, 8 KiB): 4 KiB pread landed at BAR offset 16 MiB + 4 KiB, bytes around untouched");
 }
 
 /* Bad input to the fake's free and alloc: EINVAL, and nothing changes. */
@@ -389,7 +315,7 @@ static void step_errors(void)
 	fake_range("free", D_BAR, MIB);
 	PHXTEST_EXPECT_ERR(phxfs_regmem(0, gpu(D_BAR + 4096), 4096, &t),
 			   EINVAL);
-	expect_counter("errors", errors + 4, "after 4 refused regmem");
+	nvt_expect_counter("errors", errors + 4, "after 4 refused regmem");
 	expect_nothing_pinned("after 4 refused regmem");
 	vmtest_note("d. host memory, past the BAR, across its end, freed memory: EINVAL; errors %lld -> %lld",
 		    errors, errors + 4);
@@ -399,17 +325,17 @@ static void step_errors(void)
 	expect_fake_einval("1 2 3\n");
 	expect_fake_einval("0x100000000000 -65536\n");
 	expect_fake_einval("00000000000000000000000000000000000000000000 65536\n");
-	expect_fake_range_einval(va_base + 4096, GPU_PAGE);
-	expect_fake_range_einval(va_base, 4096);
-	expect_fake_range_einval(va_base, 0);
-	expect_fake_range_einval(va_base - GPU_PAGE, 2 * GPU_PAGE);
-	expect_fake_range_einval(va_base + bar_size, GPU_PAGE);
-	expect_fake_range_einval(va_base + bar_size - GPU_PAGE, 2 * GPU_PAGE);
+	expect_fake_range_einval(nvt_va_base + 4096, GPU_PAGE);
+	expect_fake_range_einval(nvt_va_base, 4096);
+	expect_fake_range_einval(nvt_va_base, 0);
+	expect_fake_range_einval(nvt_va_base - GPU_PAGE, 2 * GPU_PAGE);
+	expect_fake_range_einval(nvt_va_base + bar_size, GPU_PAGE);
+	expect_fake_range_einval(nvt_va_base + bar_size - GPU_PAGE, 2 * GPU_PAGE);
 	expect_fake_range_einval(UINT64_MAX - GPU_PAGE + 1, GPU_PAGE);
 	fake_range("alloc", D_BAR, MIB);
 	PHXTEST_OK(phxfs_regmem(0, gpu(D_BAR + 4096), 4096, &t));
 	PHXTEST_OK(phxfs_deregmem(0, gpu(D_BAR + 4096), 4096));
-	expect_fake("callbacks", 0, "after freeing memory nobody pinned");
+	nvt_expect_fake("callbacks", 0, "after freeing memory nobody pinned");
 	expect_nothing_pinned("after alloc, regmem, deregmem");
 	free(host);
 	vmtest_note("d. %s refuses bad free/alloc input (EINVAL); alloc makes freed memory pinnable again",
@@ -422,11 +348,11 @@ static void step_revoke(void)
 	void *t;
 
 	PHXTEST_OK(phxfs_regmem(0, gpu(E_BAR), E_LEN, &t));
-	expect_fake("pinned", 1, "4 MiB registered");
+	nvt_expect_fake("pinned", 1, "4 MiB registered");
 	fake_range("free", E_BAR, E_LEN);
-	expect_counter("revoked", 1, "after free of a registered range");
-	expect_fake("callbacks", 1, "after free of a registered range");
-	expect_fake("pinned", 0, "after free of a registered range");
+	nvt_expect_counter("revoked", 1, "after free of a registered range");
+	nvt_expect_fake("callbacks", 1, "after free of a registered range");
+	nvt_expect_fake("pinned", 0, "after free of a registered range");
 	vmtest_note("e. free of a registered 4 MiB: free callback ran, phxfs revoked 1, nothing pinned");
 
 	memset(bar + E_BAR, 0x3c, E_LEN);
@@ -496,7 +422,7 @@ static void step_revoke_under_io(void)
 
 	for (int round = 1; round <= 3; round++) {
 		long long revoked = phxtest_counter("revoked");
-		long long callbacks = fake_counter("callbacks");
+		long long callbacks = nvt_fake_counter("callbacks");
 		struct reader r = { .done = 0 };
 		pthread_t th;
 		int done_at_free;
@@ -521,8 +447,8 @@ static void step_revoke_under_io(void)
 					    round, F_BAR + i, snap[i],
 					    bar[F_BAR + i]);
 		expect_from_disk(round);
-		expect_counter("revoked", revoked + 1, "after free under I/O");
-		expect_fake("callbacks", callbacks + 1, "after free under I/O");
+		nvt_expect_counter("revoked", revoked + 1, "after free under I/O");
+		nvt_expect_fake("callbacks", callbacks + 1, "after free under I/O");
 		PHXTEST_OK(phxfs_deregmem(0, gpu(F_BAR), F_LEN));
 		expect_nothing_pinned("after deregmem of the range freed under I/O");
 		vmtest_note("f. round %d: free after %d whole 64 MiB reads (%d when it returned), %d short read%s, then EFAULT; BAR unchanged 1 s later",
@@ -535,7 +461,7 @@ static void step_revoke_under_io(void)
 /* g. The GPU's driver unbinds under a live mapping, then binds again. */
 static void step_unbind(void)
 {
-	long long callbacks = fake_counter("callbacks");
+	long long callbacks = nvt_fake_counter("callbacks");
 	char line[64];
 	void *t;
 	int err;
@@ -544,9 +470,9 @@ static void step_unbind(void)
 	read_into(t, MIB, DISK_G, "1 MiB before unbind");
 	memset(bar + G_BAR, 0x77, G_LEN);
 
-	err = write_file(FAKE_DRIVER "/unbind", bdf);
+	err = nvt_write_file(FAKE_DRIVER "/unbind", nvt_bdf);
 	if (err)
-		vmtest_fail("unbind %s from %s: %s", bdf, FAKE, strerror(err));
+		vmtest_fail("unbind %s from %s: %s", nvt_bdf, FAKE, strerror(err));
 	if (!vmtest_wait_exists(DEV_PATH, 0) || vmtest_exists(CLASS_PATH))
 		vmtest_fail("%s still there after the GPU's driver unbound", DEV_PATH);
 	errno = 0;
@@ -558,17 +484,17 @@ static void step_unbind(void)
 	vmtest_note("g. unbind of %s with 8 MiB registered: %s gone, pread EFAULT, regmem ENODEV, phxfs_close 0",
 		    FAKE, DEV_PATH);
 
-	err = write_file(FAKE_DRIVER "/bind", bdf);
+	err = nvt_write_file(FAKE_DRIVER "/bind", nvt_bdf);
 	if (err)
-		vmtest_fail("bind %s to %s: %s", bdf, FAKE, strerror(err));
+		vmtest_fail("bind %s to %s: %s", nvt_bdf, FAKE, strerror(err));
 	if (!vmtest_wait_exists(DEV_PATH, 1))
 		vmtest_fail("%s did not come back after bind", DEV_PATH);
 	read_file(CLASS_PATH "/provider", line, sizeof(line));
 	if (strcmp(line, "nvidia\n"))
 		vmtest_fail("provider '%s' after bind", line);
 	/* phxfs let go in the unbind notifier, before the driver's remove(). */
-	expect_fake("callbacks", callbacks, "after unbind and bind");
-	expect_fake("pinned", 0, "after unbind and bind");
+	nvt_expect_fake("callbacks", callbacks, "after unbind and bind");
+	nvt_expect_fake("pinned", 0, "after unbind and bind");
 	expect_fill(G_BAR, 0x77, G_LEN, "GPU memory after the pread refused while unbound");
 
 	PHXTEST_OK(phxfs_open(0));
@@ -586,12 +512,12 @@ static void wait_nothing_pinned(const char *when)
 
 	for (int i = 0; i < 500; i++) {
 		if (!phxtest_counter("mappings") &&
-		    !phxtest_counter("pinned_bytes") && !fake_counter("pinned"))
+		    !phxtest_counter("pinned_bytes") && !nvt_fake_counter("pinned"))
 			break;
 		nanosleep(&ms, NULL);
 	}
 	expect_nothing_pinned(when);
-	expect_fake("persistent_pinned", 0, when);
+	nvt_expect_fake("persistent_pinned", 0, when);
 }
 
 /* p. persistent=1: the application frees pinned memory; the pin keeps it. */
@@ -613,14 +539,14 @@ static void step_persistent(void)
 		  "pread after free of persistently pinned memory (a free callback revoked it?)");
 	read_disk(buf_a, P_LEN, DISK_P2);
 	expect_bar(P_BAR, buf_a, P_LEN, "8 MiB read after the free");
-	expect_fake("callbacks", 0, "after free of persistently pinned memory");
-	expect_counter("revoked", revoked, "after free of persistently pinned memory");
-	expect_fake("persistent_pinned", 1, "after free of persistently pinned memory");
-	expect_fake("pinned", 1, "after free of persistently pinned memory");
+	nvt_expect_fake("callbacks", 0, "after free of persistently pinned memory");
+	nvt_expect_counter("revoked", revoked, "after free of persistently pinned memory");
+	nvt_expect_fake("persistent_pinned", 1, "after free of persistently pinned memory");
+	nvt_expect_fake("pinned", 1, "after free of persistently pinned memory");
 	vmtest_note("p. persistent pin of 8 MiB, free: no callback, nothing revoked, an 8 MiB pread still lands in the BAR");
 
 	/* A new cudaMalloc() cannot get memory still pinned. */
-	err = fake_range_err("alloc", P_BAR, P_LEN);
+	err = nvt_fake_range("alloc", P_BAR, P_LEN);
 	if (err != EBUSY)
 		vmtest_fail("alloc of freed memory a persistent pin holds: %s, expected EBUSY",
 			    err ? strerror(err) : "accepted");
@@ -673,7 +599,7 @@ int main(int argc, char **argv)
 	if (argc != 2)
 		vmtest_fail("usage: nvidia_provider PATH/%s.ko (under phxvm --kmod phxfs.ko --no-insmod)",
 			    FAKE);
-	bdf = vmtest_env("PHXVM_BAR_BDF");
+	nvt_bdf = vmtest_env("PHXVM_BAR_BDF");
 	if (vmtest_exists("/sys/module/phxfs") || vmtest_exists("/sys/module/" FAKE))
 		vmtest_fail("phxfs or %s is loaded already: run with phxvm --no-insmod",
 			    FAKE);
@@ -688,7 +614,7 @@ int main(int argc, char **argv)
 
 	/* The double's GPUs: phxfs serves those of the driver named here. */
 	snprintf(args, sizeof(args), "nvidia_driver=" FAKE " nvidia_bar=%s/%s",
-		 bdf, vmtest_env("PHXVM_BAR_INDEX"));
+		 nvt_bdf, vmtest_env("PHXVM_BAR_INDEX"));
 	load_without_driver(kmod, args);
 	/* A GPU without persistent pins: the free callback's scenarios. */
 	load_both(argv[1], "persistent=0", kmod, args);
