@@ -133,10 +133,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		got = phxfs_write(fd, 0, arena, boff, len, (off_t)foff);
 		if (got != (ssize_t)len)
 			die("write");
-		if (foff > model_size)
+		/* pwrite of nothing leaves the file as it was, even past EOF */
+		if (len && foff > model_size)
 			memset(model + model_size, 0, foff - model_size);
 		memcpy(model + foff, arena + boff, len);
-		if (foff + len > model_size)
+		if (len && foff + len > model_size)
 			model_size = foff + len;
 		if (lseek(fds[FD_BUFFERED], 0, SEEK_END) != (off_t)model_size)
 			die("the file's size is not the model's");
