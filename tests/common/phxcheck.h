@@ -32,9 +32,12 @@ static const char *pt_name = "test";
 static int pt_failures;
 /*
  * Called by pt_fail() instead of exit(1) where one process cannot stop
- * alone (MPI sets MPI_Abort here); must not return.
+ * alone (MPI sets MPI_Abort here); must not return. pt_skip() calls it
+ * too, with pt_stop_code PT_SKIP_CODE: there it may return (MPI
+ * finalizes: every rank skips alike), and the process exits 77.
  */
 static void (*pt_abort_hook)(void);
+static int pt_stop_code;	/* the exit code pt_stop() is about to give */
 
 static inline void pt_init(const char *argv0)
 {
@@ -72,6 +75,7 @@ static inline void pt_failed_at(const char *file, int line,
 static inline void pt_stop(int code)
 {
 	fflush(NULL);
+	pt_stop_code = code;
 	if (code && pt_abort_hook)
 		pt_abort_hook();
 	exit(code);
