@@ -27,7 +27,7 @@ static long job_id;	/* rank 0's pid: runs of other variants at once differ */
 static void path_of(char *path, const char *test)
 {
 	snprintf(path, 4096, "%s/collective_io.%s.np%d.%ld.dat", dir, test,
-		 mt_size, job_id);
+		 pt_ranks, job_id);
 }
 
 static phxfs_mpi_file_t *open_file(const char *test, int amode,
@@ -43,7 +43,7 @@ static phxfs_mpi_file_t *open_file(const char *test, int amode,
 		for (; *hints; hints += 2)
 			MPI_Info_set(info, hints[0], hints[1]);
 	}
-	MT_OK(phxfs_mpi_file_open(ctx, path, amode, info, &f));
+	PT_OK(phxfs_mpi_file_open(ctx, path, amode, info, &f));
 	if (info != MPI_INFO_NULL)
 		MPI_Info_free(&info);
 	return f;
@@ -55,10 +55,18 @@ static void put(const struct phxfs_mpi_extent *e, size_t n, unsigned seed,
 {
 	memset(mt_mirror, fill, BUF_LEN + PIECE);
 	for (size_t i = 0; seed && i < n; i++)
-		for (size_t j = 0; j < e[i].len; j++)
-			mt_mirror[e[i].buf_offset + j] =
-				mt_pattern(e[i].file_offset + (int64_t)j, seed);
+		phxfs_pattern_fill(mt_mirror + e[i].buf_offset, e[i].len, seed,
+				   (uint64_t)e[i].file_offset);
 	mt_sync(buf, 0, BUF_LEN + PIECE, 1);
+}
+
+/* Bytes of extent @e before file offset @eof. */
+static size_t before_eof(const struct phxfs_mpi_extent *e, int64_t eof)
+{
+	if (e->file_offset >= eof)
+		return 0;
+	return eof - e->file_offset < (int64_t)e->len ?
+	       (size_t)(eof - e->file_offset) : e->len;
 }
 
 /* The extents hold @seed's bytes up to @eof; all else is still @fill. */
@@ -67,16 +75,17 @@ static void expect(const char *test, const struct phxfs_mpi_extent *e,
 {
 	unsigned char *want = malloc(BUF_LEN + PIECE);
 
+	if (!want)
+		pt_fail("malloc");
 	memset(want, fill, BUF_LEN + PIECE);
 	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < e[i].len; j++)
-			if (e[i].file_offset + (int64_t)j < eof)
-				want[e[i].buf_offset + j] = mt_pattern(
-					e[i].file_offset + (int64_t)j, seed);
+		phxfs_pattern_fill(want + e[i].buf_offset,
+				   before_eof(&e[i], eof), seed,
+				   (uint64_t)e[i].file_offset);
 	mt_sync(buf, 0, BUF_LEN + PIECE, 0);
 	for (size_t i = 0; i < BUF_LEN + PIECE; i++)
 		if (mt_mirror[i] != want[i])
-			mt_fail("%s: buffer byte %zu is %#x, want %#x", test, i,
+			pt_fail("%s: buffer byte %zu is %#x, want %#x", test, i,
 				mt_mirror[i], want[i]);
 	free(want);
 }
@@ -85,12 +94,15 @@ static void expect(const char *test, const struct phxfs_mpi_extent *e,
 static void expect_upto(const char *test, const struct phxfs_mpi_extent *e,
 			unsigned seed, int64_t eof)
 {
+	long long bad;
+
 	mt_sync(buf, 0, BUF_LEN + PIECE, 0);
-	for (size_t j = 0; j < e->len && e->file_offset + (int64_t)j < eof;
-	     j++)
-		if (mt_mirror[e->buf_offset + j] !=
-		    mt_pattern(e->file_offset + (int64_t)j, seed))
-			mt_fail("%s: buffer byte %zu", test, e->buf_offset + j);
+	bad = phxfs_pattern_mismatch(mt_mirror + e->buf_offset,
+				     before_eof(e, eof), seed,
+				     (uint64_t)e->file_offset);
+	if (bad >= 0)
+		pt_fail("%s: buffer byte %zu", test,
+			e->buf_offset + (size_t)bad);
 }
 
 /* The file, read with plain pread on rank 0: @seed (or @seed0 outside). */
@@ -103,24 +115,24 @@ static void expect_file(const char *test, int64_t size,
 	int fd;
 
 	MPI_Barrier(MPI_COMM_WORLD);
-	if (mt_rank)
+	if (pt_rank)
 		return;
 	path_of(path, test);
 	got = malloc((size_t)size);
 	want = malloc((size_t)size);
+	if (!got || !want)
+		pt_fail("malloc");
 	fd = open(path, O_RDONLY);
 	if (fd < 0 || pread(fd, got, (size_t)size, 0) != size)
-		mt_fail("%s: read back %s", test, path);
+		pt_fail("%s: read back %s", test, path);
 	close(fd);
-	for (int64_t i = 0; i < size; i++)
-		want[i] = mt_pattern(i, seed0);
+	phxfs_pattern_fill(want, (size_t)size, seed0, 0);
 	for (size_t i = 0; i < n_all; i++)
-		for (size_t j = 0; j < all[i].len; j++)
-			want[all[i].file_offset + (int64_t)j] =
-				mt_pattern(all[i].file_offset + (int64_t)j, seed);
+		phxfs_pattern_fill(want + all[i].file_offset, all[i].len, seed,
+				   (uint64_t)all[i].file_offset);
 	for (int64_t i = 0; i < size; i++)
 		if (got[i] != want[i])
-			mt_fail("%s: file byte %lld is %#x, want %#x", test,
+			pt_fail("%s: file byte %lld is %#x, want %#x", test,
 				(long long)i, got[i], want[i]);
 	free(got);
 	free(want);
@@ -132,7 +144,7 @@ static size_t cyclic(struct phxfs_mpi_extent *e, int rank, int64_t base,
 {
 	for (size_t i = 0; i < NBLOCKS; i++)
 		e[i] = (struct phxfs_mpi_extent){
-			.file_offset = base + (int64_t)((i * (size_t)mt_size +
+			.file_offset = base + (int64_t)((i * (size_t)pt_ranks +
 							 (size_t)rank) * block),
 			.buf_offset = i * block, .len = block };
 	return NBLOCKS;
@@ -149,10 +161,10 @@ static void expect_path(const char *test, const struct phxfs_mpi_stats *b,
 	struct phxfs_mpi_stats a;
 	unsigned long long via;
 
-	MT_OK(phxfs_mpi_get_stats(ctx, &a));
+	PT_OK(phxfs_mpi_get_stats(ctx, &a));
 	if (a.direct_bytes - b->direct_bytes != (two_phase ? 0 : PIECE) ||
 	    a.two_phase_bytes - b->two_phase_bytes != (two_phase ? PIECE : 0))
-		mt_fail("%s: stats say %llu bytes direct, %llu two-phase",
+		pt_fail("%s: stats say %llu bytes direct, %llu two-phase",
 			test, a.direct_bytes - b->direct_bytes,
 			a.two_phase_bytes - b->two_phase_bytes);
 	if (mt_mem == MT_HOST)
@@ -162,36 +174,36 @@ static void expect_path(const char *test, const struct phxfs_mpi_stats *b,
 	else
 		via = a.staged_bytes - b->staged_bytes;
 	if (two_phase && via != PIECE)
-		mt_fail("%s: stats: %llu bytes exchanged the expected way", test,
+		pt_fail("%s: stats: %llu bytes exchanged the expected way", test,
 			via);
 }
 
 static void test_contiguous(const char *test, const char *const *hints)
 {
 	struct phxfs_mpi_stats before;
-	struct phxfs_mpi_extent e = { 17 + (int64_t)mt_rank * PIECE, 0, PIECE };
-	struct phxfs_mpi_extent *all = malloc(sizeof(*all) * (size_t)mt_size);
+	struct phxfs_mpi_extent e = { 17 + (int64_t)pt_rank * PIECE, 0, PIECE };
+	struct phxfs_mpi_extent *all = malloc(sizeof(*all) * (size_t)pt_ranks);
 	phxfs_mpi_file_t *f = open_file(test, MPI_MODE_CREATE | MPI_MODE_RDWR,
 					hints);
 	size_t got;
 
 	put(&e, 1, 3, 0);
-	MT_OK(phxfs_mpi_write_at_all(f, e.file_offset, buf, PIECE, &got));
+	PT_OK(phxfs_mpi_write_at_all(f, e.file_offset, buf, PIECE, &got));
 	if (got != PIECE)
-		mt_fail("%s: wrote %zu", test, got);
-	for (int r = 0; r < mt_size; r++)
+		pt_fail("%s: wrote %zu", test, got);
+	for (int r = 0; r < pt_ranks; r++)
 		all[r] = (struct phxfs_mpi_extent){ 17 + (int64_t)r * PIECE, 0,
 						    PIECE };
 	/* The first 17 bytes were never written: zeros, not seed 0. */
 	put(&e, 1, 0, 0x5a);
-	MT_OK(phxfs_mpi_get_stats(ctx, &before));
-	MT_OK(phxfs_mpi_read_at_all(f, e.file_offset, buf, PIECE, &got));
+	PT_OK(phxfs_mpi_get_stats(ctx, &before));
+	PT_OK(phxfs_mpi_read_at_all(f, e.file_offset, buf, PIECE, &got));
 	if (got != PIECE)
-		mt_fail("%s: read %zu", test, got);
+		pt_fail("%s: read %zu", test, got);
 	expect_path(test, &before, hints != NULL);
 	expect(test, &e, 1, 3, 0x5a, INT64_MAX);
-	MT_OK(phxfs_mpi_file_close(f));
-	if (mt_rank == 0) {
+	PT_OK(phxfs_mpi_file_close(f));
+	if (pt_rank == 0) {
 		/* expect_file wants seed0 outside: make the hole agree. */
 		char path[4096];
 		unsigned char head[17];
@@ -200,11 +212,11 @@ static void test_contiguous(const char *test, const char *const *hints)
 		path_of(path, test);
 		fd = open(path, O_RDONLY);
 		if (fd < 0 || pread(fd, head, 17, 0) != 17)
-			mt_fail("%s: head", test);
+			pt_fail("%s: head", test);
 		close(fd);
 		for (int i = 0; i < 17; i++)
 			if (head[i])
-				mt_fail("%s: hole byte %d is %#x", test, i,
+				pt_fail("%s: hole byte %d is %#x", test, i,
 					head[i]);
 	}
 	MPI_Barrier(MPI_COMM_WORLD);
@@ -216,24 +228,24 @@ static void test_cyclic(const char *test, size_t block,
 {
 	struct phxfs_mpi_extent *e = malloc(sizeof(*e) * NBLOCKS);
 	struct phxfs_mpi_extent *all = malloc(sizeof(*e) * NBLOCKS *
-					      (size_t)mt_size);
-	int64_t size = (int64_t)(NBLOCKS * (size_t)mt_size * block) + 5;
+					      (size_t)pt_ranks);
+	int64_t size = (int64_t)(NBLOCKS * (size_t)pt_ranks * block) + 5;
 	phxfs_mpi_file_t *f = open_file(test, MPI_MODE_CREATE | MPI_MODE_RDWR,
 					hints);
-	size_t n = cyclic(e, mt_rank, 5, block), got;
+	size_t n = cyclic(e, pt_rank, 5, block), got;
 
 	put(e, n, 7, 0);
-	MT_OK(phxfs_mpi_writev_at_all(f, buf, e, n, &got));
+	PT_OK(phxfs_mpi_writev_at_all(f, buf, e, n, &got));
 	if (got != n * block)
-		mt_fail("%s: wrote %zu", test, got);
+		pt_fail("%s: wrote %zu", test, got);
 	put(e, n, 0, 0xa5);
-	MT_OK(phxfs_mpi_readv_at_all(f, buf, e, n, &got));
+	PT_OK(phxfs_mpi_readv_at_all(f, buf, e, n, &got));
 	if (got != n * block)
-		mt_fail("%s: read %zu", test, got);
+		pt_fail("%s: read %zu", test, got);
 	expect(test, e, n, 7, 0xa5, INT64_MAX);
-	MT_OK(phxfs_mpi_file_close(f));
+	PT_OK(phxfs_mpi_file_close(f));
 	/* Bytes 0..4 were never written: the file has zeros there. */
-	for (int r = 0; r < mt_size; r++)
+	for (int r = 0; r < pt_ranks; r++)
 		cyclic(all + (size_t)r * NBLOCKS, r, 5, block);
 	(void)size;
 	free(e);
@@ -257,65 +269,65 @@ static void test_cyclic_large(void)
 
 	for (size_t i = 0; i < N; i++)
 		e[i] = (struct phxfs_mpi_extent){
-			.file_offset = 7 + (int64_t)((i * (size_t)mt_size +
-						      (size_t)mt_rank) * block),
+			.file_offset = 7 + (int64_t)((i * (size_t)pt_ranks +
+						      (size_t)pt_rank) * block),
 			.buf_offset = (N - 1 - i) * block + 11, .len = block };
 	put(e, N, 9, 0);
-	MT_OK(phxfs_mpi_writev_at_all(f, buf, e, N, &got));
+	PT_OK(phxfs_mpi_writev_at_all(f, buf, e, N, &got));
 	put(e, N, 0, 0x3c);
-	MT_OK(phxfs_mpi_get_stats(ctx, &before));
-	MT_OK(phxfs_mpi_readv_at_all(f, buf, e, N, &got));
-	MT_OK(phxfs_mpi_get_stats(ctx, &after));
+	PT_OK(phxfs_mpi_get_stats(ctx, &before));
+	PT_OK(phxfs_mpi_readv_at_all(f, buf, e, N, &got));
+	PT_OK(phxfs_mpi_get_stats(ctx, &after));
 	if (got != N * block)
-		mt_fail("%s: read %zu", test, got);
+		pt_fail("%s: read %zu", test, got);
 	if (after.direct_bytes - before.direct_bytes != N * block ||
 	    after.two_phase_bytes != before.two_phase_bytes)
-		mt_fail("%s: stats say %llu bytes direct, %llu two-phase", test,
+		pt_fail("%s: stats say %llu bytes direct, %llu two-phase", test,
 			after.direct_bytes - before.direct_bytes,
 			after.two_phase_bytes - before.two_phase_bytes);
 	expect(test, e, N, 9, 0x3c, INT64_MAX);
-	MT_OK(phxfs_mpi_file_close(f));
+	PT_OK(phxfs_mpi_file_close(f));
 }
 
 /* Sparse writes over an older file keep the holes' bytes. */
 static void test_holes(void)
 {
 	const char *test = "holes";
-	int64_t size = (int64_t)(NBLOCKS * (size_t)mt_size * BLOCK);
+	int64_t size = (int64_t)(NBLOCKS * (size_t)pt_ranks * BLOCK);
 	struct phxfs_mpi_extent *e = malloc(sizeof(*e) * NBLOCKS);
 	struct phxfs_mpi_extent *all = malloc(sizeof(*e) * NBLOCKS *
-					      (size_t)mt_size);
+					      (size_t)pt_ranks);
 	phxfs_mpi_file_t *f = open_file(test, MPI_MODE_CREATE | MPI_MODE_RDWR,
 					NULL);
 	size_t n = 0, got;
 
 	/* Rank 0 lays down seed 1 everywhere (independently). */
-	if (mt_rank == 0) {
+	if (pt_rank == 0) {
 		unsigned char *p = malloc((size_t)size);
-
-		for (int64_t i = 0; i < size; i++)
-			p[i] = mt_pattern(i, 1);
 		char path[4096];
 		int fd;
 
+		if (!p)
+			pt_fail("malloc");
+		phxfs_pattern_fill(p, (size_t)size, 1, 0);
 		path_of(path, test);
 		fd = open(path, O_WRONLY);
 		if (fd < 0 || pwrite(fd, p, (size_t)size, 0) != size || fsync(fd))
-			mt_fail("holes: prefill");
+			pt_fail("holes: prefill");
 		close(fd);
 		free(p);
 	}
 	MPI_Barrier(MPI_COMM_WORLD);
 	/* Every third block of each rank, seed 2. */
-	cyclic(e, mt_rank, 0, BLOCK);
+	cyclic(e, pt_rank, 0, BLOCK);
 	for (size_t i = 0; i < NBLOCKS; i += 3)
 		e[n++] = e[i];
 	put(e, n, 2, 0);
-	MT_OK(phxfs_mpi_writev_at_all(f, buf, e, n, &got));
-	MT_OK(phxfs_mpi_file_close(f));
+	PT_OK(phxfs_mpi_writev_at_all(f, buf, e, n, &got));
+	PT_OK(phxfs_mpi_file_close(f));
 	size_t n_all = 0;
 
-	for (int r = 0; r < mt_size; r++) {
+	for (int r = 0; r < pt_ranks; r++) {
 		struct phxfs_mpi_extent *x = all + n_all;
 
 		cyclic(x, r, 0, BLOCK);
@@ -331,31 +343,31 @@ static void test_holes(void)
 static void test_eof(void)
 {
 	const char *test = "eof";
-	int64_t size = (int64_t)mt_size * 3000 - 1234;
+	int64_t size = (int64_t)pt_ranks * 3000 - 1234;
 	phxfs_mpi_file_t *f = open_file(test, MPI_MODE_CREATE | MPI_MODE_RDWR,
 					NULL);
-	struct phxfs_mpi_extent e = { (int64_t)mt_rank * 3000, 0, 3000 };
+	struct phxfs_mpi_extent e = { (int64_t)pt_rank * 3000, 0, 3000 };
 	size_t got, want;
 
 	/* The file: seed 4, written collectively in pieces of 3000. */
 	e.len = e.file_offset + 3000 > size ? (size_t)(size - e.file_offset)
 					    : 3000;
 	put(&e, 1, 4, 0);
-	MT_OK(phxfs_mpi_write_at_all(f, e.file_offset, buf, e.len, &got));
+	PT_OK(phxfs_mpi_write_at_all(f, e.file_offset, buf, e.len, &got));
 	/* Two-phase (small pieces), then direct (forced by hint). */
 	for (int pass = 0; pass < 2; pass++) {
 		e.len = 3000;
 		put(&e, 1, 0, 0x33);
 		if (pass == 1) {
-			MT_OK(phxfs_mpi_file_close(f));
+			PT_OK(phxfs_mpi_file_close(f));
 			f = open_file(test, MPI_MODE_RDONLY, (const char *[]){
 				"romio_cb_read", "disable", NULL });
 		}
-		MT_OK(phxfs_mpi_read_at_all(f, e.file_offset, buf, 3000, &got));
+		PT_OK(phxfs_mpi_read_at_all(f, e.file_offset, buf, 3000, &got));
 		want = e.file_offset + 3000 > size ?
 			(size_t)(size - e.file_offset) : 3000;
 		if (got != want)
-			mt_fail("eof pass %d: read %zu, want %zu", pass, got,
+			pt_fail("eof pass %d: read %zu, want %zu", pass, got,
 				want);
 		/* O_DIRECT may zero the rest of the last block: skip it. */
 		if (pass == 0)
@@ -364,13 +376,13 @@ static void test_eof(void)
 			expect_upto("eof direct", &e, 4, size);
 	}
 	/* Wholly past the end: 0 bytes, collectively and independently. */
-	MT_OK(phxfs_mpi_read_at_all(f, size + 4096 * mt_rank, buf, 100, &got));
+	PT_OK(phxfs_mpi_read_at_all(f, size + 4096 * pt_rank, buf, 100, &got));
 	if (got)
-		mt_fail("eof: read %zu past the end", got);
-	MT_OK(phxfs_mpi_read_at(f, size - 10, buf, 100, &got));
+		pt_fail("eof: read %zu past the end", got);
+	PT_OK(phxfs_mpi_read_at(f, size - 10, buf, 100, &got));
 	if (got != 10)
-		mt_fail("eof: independent read %zu, want 10", got);
-	MT_OK(phxfs_mpi_file_close(f));
+		pt_fail("eof: independent read %zu, want 10", got);
+	PT_OK(phxfs_mpi_file_close(f));
 }
 
 /*
@@ -383,20 +395,20 @@ static void test_independent(void)
 	const char *test = "independent";
 	phxfs_mpi_file_t *f = open_file(test, MPI_MODE_CREATE | MPI_MODE_RDWR,
 					NULL);
-	struct phxfs_mpi_extent e = { 4096 + (int64_t)mt_rank * 81920, 0,
+	struct phxfs_mpi_extent e = { 4096 + (int64_t)pt_rank * 81920, 0,
 				      77777 };
 	size_t got;
 
 	put(&e, 1, 5, 0);
-	MT_OK(phxfs_mpi_write_at(f, e.file_offset, buf, e.len, &got));
+	PT_OK(phxfs_mpi_write_at(f, e.file_offset, buf, e.len, &got));
 	if (got != e.len)
-		mt_fail("independent: wrote %zu", got);
+		pt_fail("independent: wrote %zu", got);
 	MPI_Barrier(MPI_COMM_WORLD);
-	e.file_offset = 4096 + (int64_t)((mt_rank + 1) % mt_size) * 81920;
+	e.file_offset = 4096 + (int64_t)((pt_rank + 1) % pt_ranks) * 81920;
 	put(&e, 1, 0, 0x11);
-	MT_OK(phxfs_mpi_read_at(f, e.file_offset, buf, e.len, &got));
+	PT_OK(phxfs_mpi_read_at(f, e.file_offset, buf, e.len, &got));
 	expect(test, &e, 1, 5, 0x11, INT64_MAX);
-	MT_OK(phxfs_mpi_file_close(f));
+	PT_OK(phxfs_mpi_file_close(f));
 }
 
 /* Bad arguments on one rank fail the call on every rank, the same way. */
@@ -404,21 +416,21 @@ static void test_bad_args(void)
 {
 	phxfs_mpi_file_t *f = open_file("badargs",
 					MPI_MODE_CREATE | MPI_MODE_RDWR, NULL);
-	int bad = mt_size - 1, rank, err;
+	int bad = pt_ranks - 1, rank, err;
 	size_t got;
 
 	errno = 0;
-	if (phxfs_mpi_read_at_all(f, mt_rank == bad ? -1 : 0, buf, 10,
+	if (phxfs_mpi_read_at_all(f, pt_rank == bad ? -1 : 0, buf, 10,
 				  &got) != -1 || errno != EINVAL)
-		mt_fail("badargs: read_at_all gave errno %d", errno);
+		pt_fail("badargs: read_at_all gave errno %d", errno);
 	phxfs_mpi_last_error(ctx, &rank, &err);
 	if (rank != bad || err != EINVAL)
-		mt_fail("badargs: last error rank %d errno %d", rank, err);
-	MT_OK(phxfs_mpi_file_close(f));
+		pt_fail("badargs: last error rank %d errno %d", rank, err);
+	PT_OK(phxfs_mpi_file_close(f));
 	errno = 0;
 	if (phxfs_mpi_file_open(ctx, "/nonexistent/x", MPI_MODE_RDONLY,
 				MPI_INFO_NULL, &f) != -1 || errno != ENOENT)
-		mt_fail("badargs: open gave errno %d", errno);
+		pt_fail("badargs: open gave errno %d", errno);
 }
 
 int main(int argc, char **argv)
@@ -430,14 +442,13 @@ int main(int argc, char **argv)
 		"cb_buffer_size", "4K", NULL };
 
 	MPI_Init(&argc, &argv);
-	MPI_Comm_rank(MPI_COMM_WORLD, &mt_rank);
-	MPI_Comm_size(MPI_COMM_WORLD, &mt_size);
+	pt_mpi_init(argv[0]);
 	if (argc < 2)
-		mt_fail("usage: %s DIR", argv[0]);
+		pt_fail("usage: %s DIR", argv[0]);
 	snprintf(dir, sizeof(dir), "%s", argv[1]);
 	job_id = (long)getpid();
 	MPI_Bcast(&job_id, 1, MPI_LONG, 0, MPI_COMM_WORLD);
-	MT_OK(phxfs_mpi_init(MPI_COMM_WORLD, MPI_INFO_NULL, &ctx));
+	PT_OK(phxfs_mpi_init(MPI_COMM_WORLD, MPI_INFO_NULL, &ctx));
 	buf = mt_buffer(ctx, BUF_LEN + PIECE);
 
 	test_contiguous("contiguous", NULL);
@@ -453,8 +464,8 @@ int main(int argc, char **argv)
 	test_bad_args();
 
 	mt_buffer_free(ctx, buf);
-	MT_OK(phxfs_mpi_finalize(ctx));
-	if (mt_rank == 0) {
+	PT_OK(phxfs_mpi_finalize(ctx));
+	if (pt_rank == 0) {
 		static const char *const tests[] = {
 			"contiguous", "contiguous_2phase", "cyclic", "cyclic_4k",
 			"cyclic_hints", "cyclic_rounds", "holes", "eof",
@@ -467,9 +478,9 @@ int main(int argc, char **argv)
 			unlink(path);
 		}
 	}
-	if (mt_rank == 0)
-		printf("collective_io: %d ranks, mode %s: OK\n", mt_size,
-		       getenv("PHXFS_COMPAT") ? getenv("PHXFS_COMPAT") : "auto");
+	if (pt_rank == 0)
+		pt_note("%d ranks, mode %s: OK", pt_ranks,
+			getenv("PHXFS_COMPAT") ? getenv("PHXFS_COMPAT") : "auto");
 	MPI_Finalize();
 	return 0;
 }

@@ -13,9 +13,9 @@
 
 static void injected_failure(phxfs_mpi_t *ctx, void *good)
 {
-	int bad = mt_size - 1, rank, err;
+	int bad = pt_ranks - 1, rank, err;
 	/* The bad rank's buffer: NULL, which phxfs_regmem() refuses. */
-	void *mine = mt_rank == bad ? NULL : good;
+	void *mine = pt_rank == bad ? NULL : good;
 	int direct = phxfs_mode(phxfs_mpi_device(ctx)) == PHXFS_MODE_DIRECT;
 	/* In compat mode every rank fails (EOPNOTSUPP): rank 0 is lowest. */
 	int want_rank = direct || bad == 0 ? bad : 0;
@@ -23,26 +23,26 @@ static void injected_failure(phxfs_mpi_t *ctx, void *good)
 
 	errno = 0;
 	if (phxfs_mpi_regmem(ctx, mine, LEN, NULL) != -1 || errno != want_err)
-		mt_fail("regmem with rank %d bad: errno %d, want %d", bad,
+		pt_fail("regmem with rank %d bad: errno %d, want %d", bad,
 			errno, want_err);
 	phxfs_mpi_last_error(ctx, &rank, &err);
 	if (rank != want_rank || err != want_err)
-		mt_fail("last error: rank %d errno %d, want rank %d errno %d",
+		pt_fail("last error: rank %d errno %d, want rank %d errno %d",
 			rank, err, want_rank, want_err);
 	/* Nothing stays registered: deregistering finds nothing. */
 	errno = 0;
 	if (mine && direct &&
 	    (phxfs_deregmem(phxfs_mpi_device(ctx), mine, LEN) != -1 ||
 	     errno != ENOENT))
-		mt_fail("the failed registration stayed (errno %d)", errno);
+		pt_fail("the failed registration stayed (errno %d)", errno);
 	/* And a good collective registration works after it. */
 	if (direct) {
-		MT_OK(phxfs_mpi_regmem(ctx, good, LEN, NULL));
-		MT_OK(phxfs_mpi_deregmem(ctx, good, LEN));
+		PT_OK(phxfs_mpi_regmem(ctx, good, LEN, NULL));
+		PT_OK(phxfs_mpi_deregmem(ctx, good, LEN));
 	}
 	phxfs_mpi_last_error(ctx, &rank, &err);
 	if (direct && (rank != -1 || err))
-		mt_fail("last error after success: rank %d errno %d", rank,
+		pt_fail("last error after success: rank %d errno %d", rank,
 			err);
 }
 
@@ -53,40 +53,25 @@ int main(int argc, char **argv)
 	char *bar = getenv("PHXFS_MPI_TEST_BAR");
 
 	MPI_Init(&argc, &argv);
-	MPI_Comm_rank(MPI_COMM_WORLD, &mt_rank);
-	MPI_Comm_size(MPI_COMM_WORLD, &mt_size);
+	pt_mpi_init(argv[0]);
 	if (phxfs_mpi_init(MPI_COMM_WORLD, MPI_INFO_NULL, &ctx)) {
 		/* A chosen device this machine lacks (CUDA counts them). */
-		if (argc > 2 && errno == ENODEV) {
-			if (mt_rank == 0)
-				printf("SKIP: device %s does not exist here (ENODEV on every rank)\n",
-				       argv[2]);
-			MPI_Finalize();
-			return 77;
-		}
-		mt_fail("phxfs_mpi_init: %s", strerror(errno));
+		if (argc > 2 && errno == ENODEV)
+			pt_skip("device %s does not exist here (ENODEV on every rank)",
+				argv[2]);
+		pt_fail("phxfs_mpi_init: %s", strerror(errno));
 	}
 	if (argc > 2 && phxfs_mpi_device(ctx) != atoi(argv[2]))
-		mt_fail("device %d, want %s", phxfs_mpi_device(ctx), argv[2]);
+		pt_fail("device %d, want %s", phxfs_mpi_device(ctx), argv[2]);
 
 	/* BAR memory: map this rank's part, registering nothing yet. */
 	if (bar && getenv("PHXFS_MPI_TEST_MEM") &&
-	    !strcmp(getenv("PHXFS_MPI_TEST_MEM"), "bar")) {
-		struct stat st;
-		int fd = open(bar, O_RDWR | O_SYNC);
-
-		if (fd < 0 || fstat(fd, &st))
-			mt_fail("open %s", bar);
-		buf = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
-			   MAP_SHARED, fd, 0);
-		close(fd);
-		if (buf == MAP_FAILED)
-			mt_fail("mmap %s", bar);
-		buf = (char *)buf + (size_t)st.st_size / (size_t)mt_size *
-				    (size_t)mt_rank;
-	} else {
+	    !strcmp(getenv("PHXFS_MPI_TEST_MEM"), "bar"))
+		buf = mt_bar_part(LEN);
+	else
 		buf = malloc(LEN);
-	}
+	if (!buf)
+		pt_fail("malloc");
 	injected_failure(ctx, buf);
 
 	/* The "phxfs_device" info key wins over the environment. */
@@ -95,22 +80,22 @@ int main(int argc, char **argv)
 
 	MPI_Info_create(&info);
 	MPI_Info_set(info, "phxfs_device", "0,0");
-	MT_OK(phxfs_mpi_init(MPI_COMM_WORLD, info, &other));
+	PT_OK(phxfs_mpi_init(MPI_COMM_WORLD, info, &other));
 	if (phxfs_mpi_device(other) != 0)
-		mt_fail("info phxfs_device=0,0: device %d",
+		pt_fail("info phxfs_device=0,0: device %d",
 			phxfs_mpi_device(other));
-	MT_OK(phxfs_mpi_finalize(other));
+	PT_OK(phxfs_mpi_finalize(other));
 	/* A malformed choice fails everywhere, the same way. */
 	MPI_Info_set(info, "phxfs_device", "x");
 	errno = 0;
 	if (phxfs_mpi_init(MPI_COMM_WORLD, info, &other) != -1 ||
 	    errno != EINVAL)
-		mt_fail("phxfs_device=x: errno %d", errno);
+		pt_fail("phxfs_device=x: errno %d", errno);
 	MPI_Info_free(&info);
 
-	MT_OK(phxfs_mpi_finalize(ctx));
-	if (mt_rank == 0)
-		printf("collective_regmem: %d ranks: OK\n", mt_size);
+	PT_OK(phxfs_mpi_finalize(ctx));
+	if (pt_rank == 0)
+		pt_note("%d ranks: OK", pt_ranks);
 	MPI_Finalize();
 	return 0;
 }

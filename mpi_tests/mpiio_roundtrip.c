@@ -2,78 +2,53 @@
 /*
  * MPI-IO works where the MPI layer will run: every rank writes its own
  * block of a shared file collectively, then reads its neighbour's block
- * collectively and checks every byte.
+ * collectively and checks every byte against the pattern of the file
+ * offset.
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <mpi.h>
+#define _GNU_SOURCE
+#include "phxmpi.h"
 
 #define BLOCK (4u << 20)
-
-static unsigned char pattern(int rank, size_t i)
-{
-	uint64_t x = (uint64_t)(rank + 1) * 0x9e3779b97f4a7c15ULL + i;
-
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	return (unsigned char)x;
-}
+#define SEED 0x4d50494fULL
 
 int main(int argc, char **argv)
 {
-	int rank, size, bad = 0, total_bad = 0;
 	unsigned char *buf;
 	char path[4096];
 	MPI_File fh;
 	MPI_Status st;
+	int peer, ret;
 
 	MPI_Init(&argc, &argv);
-	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-	MPI_Comm_size(MPI_COMM_WORLD, &size);
-	if (argc < 2) {
-		if (rank == 0)
-			fprintf(stderr, "usage: %s DIR\n", argv[0]);
-		MPI_Abort(MPI_COMM_WORLD, 1);
-	}
+	pt_mpi_init(argv[0]);
+	if (argc < 2)
+		pt_fail("usage: %s DIR", argv[0]);
 	snprintf(path, sizeof(path), "%s/mpiio_roundtrip.np%d.dat", argv[1],
-		 size);
+		 pt_ranks);
 	buf = malloc(BLOCK);
 	if (!buf)
-		MPI_Abort(MPI_COMM_WORLD, 1);
-	for (size_t i = 0; i < BLOCK; i++)
-		buf[i] = pattern(rank, i);
+		pt_fail("malloc");
+	phxfs_pattern_fill(buf, BLOCK, SEED, (uint64_t)pt_rank * BLOCK);
 
-	MPI_File_open(MPI_COMM_WORLD, path, MPI_MODE_CREATE | MPI_MODE_RDWR,
-		      MPI_INFO_NULL, &fh);
-	MPI_File_write_at_all(fh, (MPI_Offset)rank * BLOCK, buf, BLOCK,
-			      MPI_BYTE, &st);
-	MPI_File_sync(fh);
+	PT_OK(MPI_File_open(MPI_COMM_WORLD, path,
+			    MPI_MODE_CREATE | MPI_MODE_RDWR, MPI_INFO_NULL,
+			    &fh));
+	PT_OK(MPI_File_write_at_all(fh, (MPI_Offset)pt_rank * BLOCK, buf,
+				    BLOCK, MPI_BYTE, &st));
+	PT_OK(MPI_File_sync(fh));
 	MPI_Barrier(MPI_COMM_WORLD);
 
-	int peer = (rank + 1) % size;
-
+	peer = (pt_rank + 1) % pt_ranks;
 	memset(buf, 0, BLOCK);
-	MPI_File_read_at_all(fh, (MPI_Offset)peer * BLOCK, buf, BLOCK,
-			     MPI_BYTE, &st);
-	for (size_t i = 0; i < BLOCK; i++)
-		bad += buf[i] != pattern(peer, i);
-	MPI_File_close(&fh);
+	PT_OK(MPI_File_read_at_all(fh, (MPI_Offset)peer * BLOCK, buf, BLOCK,
+				   MPI_BYTE, &st));
+	PT_CHECK_PATTERN(buf, BLOCK, SEED, (uint64_t)peer * BLOCK);
+	PT_OK(MPI_File_close(&fh));
 
-	MPI_Allreduce(&bad, &total_bad, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-	if (rank == 0) {
-		if (total_bad)
-			fprintf(stderr, "FAIL: %d bytes wrong across %d ranks\n",
-				total_bad, size);
-		else
-			printf("MPI-IO round trip: %d ranks x %u MiB, all bytes match\n",
-			       size, BLOCK >> 20);
+	ret = pt_mpi_summary();
+	if (pt_rank == 0)
 		MPI_File_delete(path, MPI_INFO_NULL);
-	}
 	free(buf);
 	MPI_Finalize();
-	return total_bad ? 1 : 0;
+	return ret;
 }
