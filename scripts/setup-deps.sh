@@ -44,7 +44,8 @@ set -euo pipefail
 
 APT_PKGS=(build-essential cmake pkg-config git liburing-dev libopenmpi-dev openmpi-bin
           linux-headers-amd64 linux-image-amd64 qemu-system-x86 busybox-static cpio xz-utils
-          e2fsprogs kmod dpkg-dev valgrind clang libclang-rt-14-dev dkms)
+          e2fsprogs kmod dpkg-dev valgrind clang libclang-rt-14-dev dkms
+          python3-numpy python3-pytest)
 
 # Debian 12's second kernel, 6.12, beside 6.1 (linux-*-amd64): the module is built and
 # VM-tested on each. The 6.12 metapackages pull in the newest linux-*-6.12.*+deb12-amd64;
