@@ -12,27 +12,7 @@
 
 #include <phxfs/phxfs.h>
 
-enum phxfs_target_kind {
-	/*
-	 * Host-addressable: the module's mapping of registered device
-	 * memory, or host memory. pread()/pwrite() go straight into it.
-	 */
-	PHXFS_TARGET_HOST,
-	/* Device memory the module does not map: pinned host buffers. */
-	PHXFS_TARGET_BOUNCE,
-};
-
-struct phxfs_target {
-	enum phxfs_target_kind kind;
-	void *host;		/* HOST: address of buf + buf_offset */
-	/*
-	 * HOST: @host is the module's mapping, which the kernel can always
-	 * pin: EFAULT there means revoked, never a cue to copy by the CPU.
-	 */
-	bool registered;
-	void *dev;		/* BOUNCE: buf + buf_offset */
-	void *ctx;		/* BOUNCE: the CUDA context owning @dev */
-};
+#include "target.h"
 
 /*
  * Resolve where [buf + buf_offset, + size) of @device_id is. 0, or -1 with

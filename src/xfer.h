@@ -15,7 +15,7 @@
 #include <sys/types.h>
 
 #include "file.h"
-#include "io.h"
+#include "target.h"
 
 struct phxfs_xfer {
 	bool write;
