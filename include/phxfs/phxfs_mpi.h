@@ -84,7 +84,8 @@ PHXFS_EXPORT int phxfs_mpi_init(MPI_Comm comm, MPI_Info info,
 /**
  * phxfs_mpi_finalize() - collective: close the device, free @ctx
  *
- * Ranges still registered through @ctx are deregistered (phxfs_close()).
+ * Ranges still registered on the device go with it when this is its last
+ * open (phxfs_close()).
  */
 PHXFS_EXPORT int phxfs_mpi_finalize(phxfs_mpi_t *ctx);
 
@@ -145,11 +146,23 @@ PHXFS_EXPORT void phxfs_mpi_last_error(const phxfs_mpi_t *ctx, int *rank,
  * If any rank fails, every rank that succeeded deregisters again: nothing
  * stays registered anywhere. A rank with nothing to register passes @len 0
  * (@addr is then ignored).
+ *
+ * A registration belongs to the rank's device (phxfs_mpi_device()), not
+ * to @ctx: it is phxfs_regmem()'s, phxfs_registered() sees it, and
+ * phxfs_deregmem() or phxfs_mpi_deregmem() undoes it, whichever made it.
+ * Collective I/O asks the device, so a buffer registered with phxfs_regmem()
+ * is treated as registered too.
  */
 PHXFS_EXPORT int phxfs_mpi_regmem(phxfs_mpi_t *ctx, const void *addr,
 				  size_t len, void **target_addr);
 
-/** phxfs_mpi_deregmem() - collective phxfs_deregmem(); @len 0: none */
+/**
+ * phxfs_mpi_deregmem() - collective phxfs_deregmem(); @len 0: none
+ *
+ * Undoes any registration of the range on the rank's device, made
+ * through @ctx or by phxfs_regmem(). Errors (any rank's): those of
+ * phxfs_deregmem() (ENOENT: no such registration).
+ */
 PHXFS_EXPORT int phxfs_mpi_deregmem(phxfs_mpi_t *ctx, const void *addr,
 				    size_t len);
 

@@ -127,7 +127,6 @@ static void ctx_free(phxfs_mpi_t *ctx)
 		MPI_Comm_free(&ctx->comm);
 	free(ctx->node_of);
 	free(ctx->local_of);
-	free(ctx->regs);
 	free(ctx);
 }
 

@@ -40,13 +40,6 @@ struct phxfs_mpi {
 	struct phxfs_mpi_hints hints;
 	int err_rank, err;		/* the last collective call's */
 	struct phxfs_mpi_stats stats;	/* phxfs_mpi_get_stats() */
-	/*
-	 * What this rank registered through us: mappings of device memory
-	 * that MPI's shared-memory single copy (process_vm_readv) cannot
-	 * read, so two-phase stages them through host memory.
-	 */
-	struct { uintptr_t addr; size_t len; } *regs;
-	size_t nregs;
 };
 
 struct phxfs_mpi_file {
@@ -83,7 +76,11 @@ bool phxfs_mpi_parse_size(const char *s, size_t *out);
 /* The device of node-local rank @local from "N" or "N,M,..."; -1: bad. */
 int phxfs_mpi_parse_device(const char *s, int local);
 
-/* Is @p inside a range this rank registered through @ctx? */
+/*
+ * Is @p inside a range registered on this rank's device (by any caller:
+ * phxfs_registered())? Such mappings of device memory MPI's shared-memory
+ * single copy (process_vm_readv) cannot read: two-phase stages them.
+ */
 bool phxfs_mpi_registered(const phxfs_mpi_t *ctx, const void *p);
 
 /* Does the MPI library take device pointers (asked at run time)? */

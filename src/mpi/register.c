@@ -7,39 +7,15 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <stdlib.h>
 
+/*
+ * The device's registrations (src/regmap.c) are the one record: a range
+ * registered or deregistered by phxfs_regmem()/phxfs_deregmem() directly
+ * counts here too, so the context keeps no list of its own.
+ */
 bool phxfs_mpi_registered(const phxfs_mpi_t *ctx, const void *p)
 {
-	uintptr_t a = (uintptr_t)p;
-
-	for (size_t i = 0; i < ctx->nregs; i++)
-		if (a >= ctx->regs[i].addr &&
-		    a - ctx->regs[i].addr < ctx->regs[i].len)
-			return true;
-	return false;
-}
-
-static int remember(phxfs_mpi_t *ctx, const void *addr, size_t len)
-{
-	void *v = realloc(ctx->regs, (ctx->nregs + 1) * sizeof(*ctx->regs));
-
-	if (!v)
-		return ENOMEM;
-	ctx->regs = v;
-	ctx->regs[ctx->nregs].addr = (uintptr_t)addr;
-	ctx->regs[ctx->nregs++].len = len;
-	return 0;
-}
-
-static void forget(phxfs_mpi_t *ctx, const void *addr, size_t len)
-{
-	for (size_t i = 0; i < ctx->nregs; i++)
-		if (ctx->regs[i].addr == (uintptr_t)addr &&
-		    ctx->regs[i].len == len) {
-			ctx->regs[i] = ctx->regs[--ctx->nregs];
-			return;
-		}
+	return p && phxfs_registered(ctx->device, p, 1) == 1;
 }
 
 int phxfs_mpi_regmem(phxfs_mpi_t *ctx, const void *addr, size_t len,
@@ -55,9 +31,6 @@ int phxfs_mpi_regmem(phxfs_mpi_t *ctx, const void *addr, size_t len,
 	if (len) {
 		done = !phxfs_regmem(ctx->device, addr, len, &target);
 		err = done ? 0 : errno;
-		if (done && (err = remember(ctx, addr, len)))
-			phxfs_deregmem(ctx->device, addr, len);
-		done = done && !err;
 	}
 	if (!phxfs_mpi_agree(ctx, err)) {
 		if (target_addr)
@@ -65,10 +38,8 @@ int phxfs_mpi_regmem(phxfs_mpi_t *ctx, const void *addr, size_t len,
 		return 0;
 	}
 	saved = errno;
-	if (done) {
+	if (done)
 		phxfs_deregmem(ctx->device, addr, len);
-		forget(ctx, addr, len);
-	}
 	errno = saved;
 	return -1;
 }
@@ -83,7 +54,5 @@ int phxfs_mpi_deregmem(phxfs_mpi_t *ctx, const void *addr, size_t len)
 	}
 	if (len && phxfs_deregmem(ctx->device, addr, len))
 		err = errno;
-	else if (len)
-		forget(ctx, addr, len);
 	return phxfs_mpi_agree(ctx, err);
 }
