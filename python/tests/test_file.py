@@ -118,3 +118,14 @@ def test_missing_library_is_importerror(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode != 0
     assert "ImportError" in r.stderr and "nothing.so (absent)" in r.stderr
+
+
+def test_torch_cpu_tensor(data_file):
+    torch = pytest.importorskip("torch", reason="PyTorch is not installed")
+    p, data = data_file
+    t = torch.empty(4096, dtype=torch.bfloat16)  # no __array_interface__ for bf16
+    with phxfs.File(p) as f:
+        assert f.read(t, file_offset=16) == 8192
+        with pytest.raises(TypeError, match="not contiguous"):
+            f.read(torch.zeros(8, 8)[:, ::2])
+    assert t.view(torch.uint8).numpy().tobytes() == data[16:16 + 8192].tobytes()
