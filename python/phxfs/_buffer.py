@@ -38,7 +38,6 @@ class Buffer:
             self._from_cai(obj.__cuda_array_interface__, obj)
         else:
             self._from_buffer_protocol(obj)
-            return self._check(writable)
         self._check(writable)
 
     def _check(self, writable):
