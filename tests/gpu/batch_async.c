@@ -14,8 +14,8 @@
  */
 #define _GNU_SOURCE
 #include "iotest.h"
+#include "../common/phxcuda.h"
 
-#include <cuda_runtime_api.h>
 #include <phxfs/phxfs.h>
 
 #define KIB ((size_t)1 << 10)
@@ -26,7 +26,7 @@
 
 static int cuda_ok(cudaError_t err, const char *what)
 {
-	CHECK(err == cudaSuccess, "%s: %s", what, cudaGetErrorString(err));
+	PT_CHECK(err == cudaSuccess, "%s: %s", what, cudaGetErrorString(err));
 	return err == cudaSuccess;
 }
 
@@ -42,7 +42,7 @@ static void batch(int fd, const char *kind)
 	if (!cuda_ok(cudaMalloc((void **)&dev, span), "cudaMalloc") ||
 	    posix_memalign((void **)&host, 4096, span) ||
 	    !(back = malloc(span)) || !b) {
-		CHECK(0, "%s: setup", kind);
+		PT_CHECK(0, "%s: setup", kind);
 		return;
 	}
 	for (int k = 0; k < NREQ; k++) {
@@ -58,20 +58,20 @@ static void batch(int fd, const char *kind)
 			.user_data = (void *)(uintptr_t)k,
 		};
 	}
-	CHECK(!phxfs_batch_submit(b, reqs, NREQ), "%s: submit: %s", kind,
+	PT_CHECK(!phxfs_batch_submit(b, reqs, NREQ), "%s: submit: %s", kind,
 	      strerror(errno));
 	while (got < NREQ) {
 		int n = phxfs_batch_reap(b, ev, 1, 64, NULL);
 
 		if (n < 1) {
-			CHECK(0, "%s: reap: %s", kind, strerror(errno));
+			PT_CHECK(0, "%s: reap: %s", kind, strerror(errno));
 			break;
 		}
 		for (int i = 0; i < n; i++) {
 			const struct phxfs_io_req *r =
 				&reqs[(uintptr_t)ev[i].user_data];
 
-			CHECK(ev[i].result == (ssize_t)r->size,
+			PT_CHECK(ev[i].result == (ssize_t)r->size,
 			      "%s: request %zu: %zd", kind,
 			      (size_t)(uintptr_t)ev[i].user_data, ev[i].result);
 		}
@@ -84,10 +84,10 @@ static void batch(int fd, const char *kind)
 	for (int k = 0; k < NREQ; k++) {
 		const struct phxfs_io_req *r = &reqs[k];
 		const unsigned char *p = (k % 2 ? back : host) + r->buf_offset;
-		long long bad = iotest_mismatch(p, r->size, 1,
+		long long bad = phxfs_pattern_mismatch(p, r->size, 1,
 						(uint64_t)r->file_offset);
 
-		CHECK(bad < 0, "%s: request %d (%s): byte %lld wrong", kind, k,
+		PT_CHECK(bad < 0, "%s: request %d (%s): byte %lld wrong", kind, k,
 		      k % 2 ? "GPU" : "host", bad);
 	}
 	cudaFree(dev);
@@ -108,17 +108,17 @@ static void async_read(int fd, cudaStream_t stream, const char *kind)
 		return;
 	/* Queued before the read: must land before it, not over it. */
 	cuda_ok(cudaMemsetAsync(dev, 0xAB, len, stream), "memset");
-	CHECK(!phxfs_read_async(fd, DEV, dev, 0, len, (off_t)off, &done,
+	PT_CHECK(!phxfs_read_async(fd, DEV, dev, 0, len, (off_t)off, &done,
 				stream),
 	      "%s: read_async: %s", kind, strerror(errno));
 	/* Queued after: must see the bytes. */
 	cuda_ok(cudaMemcpyAsync(back, dev, len, cudaMemcpyDeviceToHost,
 				stream), "D2H async");
 	cuda_ok(cudaStreamSynchronize(stream), "sync");
-	CHECK(done == (ssize_t)len, "%s: bytes_done %zd, expected %zu", kind,
+	PT_CHECK(done == (ssize_t)len, "%s: bytes_done %zd, expected %zu", kind,
 	      done, len);
-	bad = iotest_mismatch(back, len, 1, off);
-	CHECK(bad < 0, "%s: async read: byte %lld wrong", kind, bad);
+	bad = phxfs_pattern_mismatch(back, len, 1, off);
+	PT_CHECK(bad < 0, "%s: async read: byte %lld wrong", kind, bad);
 	cudaFree(dev);
 	cudaFreeHost(back);
 }
@@ -135,16 +135,16 @@ static void async_write(const char *path, cudaStream_t stream,
 	    !cuda_ok(cudaMallocHost((void **)&src, len), "cudaMallocHost") ||
 	    !(check = malloc(len)))
 		return;
-	iotest_fill(src, len, 9, 0);
+	phxfs_pattern_fill(src, len, 9, 0);
 	/* The producer, queued before the write on the same stream. */
 	cuda_ok(cudaMemcpyAsync(dev, src, len, cudaMemcpyHostToDevice, stream),
 		"H2D async");
-	CHECK(!phxfs_write_async(fd, DEV, dev, 0, len, 0, &done, stream),
+	PT_CHECK(!phxfs_write_async(fd, DEV, dev, 0, len, 0, &done, stream),
 	      "%s: write_async: %s", kind, strerror(errno));
 	cuda_ok(cudaStreamSynchronize(stream), "sync");
-	CHECK(done == (ssize_t)len, "%s: write bytes_done %zd", kind, done);
-	CHECK(pread(fd, check, len, 0) == (ssize_t)len &&
-	      iotest_mismatch(check, len, 9, 0) < 0,
+	PT_CHECK(done == (ssize_t)len, "%s: write bytes_done %zd", kind, done);
+	PT_CHECK(pread(fd, check, len, 0) == (ssize_t)len &&
+	      phxfs_pattern_mismatch(check, len, 9, 0) < 0,
 	      "%s: async write: file differs from the GPU's bytes", kind);
 	close(fd);
 	cudaFree(dev);
@@ -152,22 +152,18 @@ static void async_write(const char *path, cudaStream_t stream,
 	free(check);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	char path[4096], wpath[4096];
 	cudaStream_t stream;
-	int count = 0, fd, direct;
-	cudaError_t err = cudaGetDeviceCount(&count);
+	int fd, direct;
 
-	if (err != cudaSuccess || count == 0) {
-		printf("SKIP: no CUDA device (%s)\n",
-		       err != cudaSuccess ? cudaGetErrorString(err) :
-					    "0 devices");
-		return 77;
-	}
-	iotest_path(path, sizeof(path), "gpu-batch");
-	iotest_path(wpath, sizeof(wpath), "gpu-async-write");
-	if (iotest_create(path, FILE_SIZE, 1) || iotest_create(wpath, 0, 0) ||
+	(void)argc;
+	pt_init(argv[0]);
+	pt_require_cuda(0);
+	pt_path(path, sizeof(path), "gpu-batch");
+	pt_path(wpath, sizeof(wpath), "gpu-async-write");
+	if (pt_create_pattern(path, FILE_SIZE, 1) || pt_create_pattern(wpath, 0, 0) ||
 	    phxfs_open(DEV) || !cuda_ok(cudaStreamCreate(&stream), "stream")) {
 		fprintf(stderr, "FAIL setup: %s\n", strerror(errno));
 		return 1;
@@ -189,8 +185,8 @@ int main(void)
 		close(direct);
 	unlink(path);
 	unlink(wpath);
-	if (failures) {
-		fprintf(stderr, "%d failures\n", failures);
+	if (pt_failures) {
+		fprintf(stderr, "%d pt_failures\n", pt_failures);
 		return 1;
 	}
 	printf("batch_async: all checks passed\n");

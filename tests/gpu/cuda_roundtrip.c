@@ -4,61 +4,36 @@
  * host and gives back exactly those bytes, with a memset in the middle.
  * Skips (77) where there is no GPU or driver, saying so.
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include <cuda_runtime_api.h>
+#define _GNU_SOURCE
+#include "../common/phxcheck.h"
+#include "../common/phxcuda.h"
 
 #define SIZE (64u << 20)
+#define SEED 7
 
-static int check(cudaError_t err, const char *what)
+int main(int argc, char **argv)
 {
-	if (err != cudaSuccess) {
-		fprintf(stderr, "FAIL %s: %s\n", what, cudaGetErrorString(err));
-		return 1;
-	}
-	return 0;
-}
-
-int main(void)
-{
-	unsigned char *host, *back;
+	unsigned char *back = malloc(SIZE), *host = malloc(SIZE);
 	void *dev = NULL;
-	int count = 0, bad = 0;
-	uint64_t x = 0x9e3779b97f4a7c15ULL;
-	cudaError_t err = cudaGetDeviceCount(&count);
 
-	if (err != cudaSuccess || count == 0) {
-		printf("SKIP: no CUDA device (%s)\n",
-		       err != cudaSuccess ? cudaGetErrorString(err) : "0 devices");
-		return 77;
-	}
-	host = malloc(SIZE);
-	back = malloc(SIZE);
+	(void)argc;
+	pt_init(argv[0]);
+	pt_require_cuda(0);
 	if (!host || !back)
-		return 1;
-	for (size_t i = 0; i < SIZE; i++) {
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		host[i] = (unsigned char)x;
-	}
-	if (check(cudaMalloc(&dev, SIZE), "cudaMalloc") ||
-	    check(cudaMemcpy(dev, host, SIZE, cudaMemcpyHostToDevice), "H2D") ||
-	    check(cudaMemset((char *)dev + 4096, 0xA5, 8192), "memset") ||
-	    check(cudaMemcpy(back, dev, SIZE, cudaMemcpyDeviceToHost), "D2H"))
-		return 1;
-	memset(host + 4096, 0xA5, 8192);
-	for (size_t i = 0; i < SIZE; i++)
-		bad += host[i] != back[i];
+		pt_fail("out of memory");
+	phxfs_pattern_fill(host, SIZE, SEED, 0);
+	PT_CUDA(cudaMalloc(&dev, SIZE));
+	PT_CUDA(cudaMemcpy(dev, host, SIZE, cudaMemcpyHostToDevice));
+	PT_CUDA(cudaMemset((char *)dev + 4096, 0xA5, 8192));
+	PT_CUDA(cudaMemcpy(back, dev, SIZE, cudaMemcpyDeviceToHost));
+	PT_CHECK_PATTERN(back, 4096, SEED, 0);
+	for (size_t i = 4096; i < 4096 + 8192; i++)
+		PT_CHECK(back[i] == 0xA5, "byte %zu is %#x after the memset", i,
+			 back[i]);
+	PT_CHECK_PATTERN(back + 4096 + 8192, SIZE - 4096 - 8192, SEED,
+			 4096 + 8192);
 	cudaFree(dev);
 	free(host);
 	free(back);
-	if (bad) {
-		fprintf(stderr, "FAIL: %d bytes differ after the round trip\n", bad);
-		return 1;
-	}
-	printf("cuda round trip: %u MiB on %d device(s), all bytes match\n",
-	       SIZE >> 20, count);
-	return 0;
+	return pt_summary();
 }

@@ -9,10 +9,10 @@
  */
 #define _GNU_SOURCE
 #include "iotest.h"
+#include "../common/phxcuda.h"
 
 #include <sys/stat.h>
 
-#include <cuda_runtime_api.h>
 #include <phxfs/phxfs.h>
 
 #define KIB ((size_t)1 << 10)
@@ -27,7 +27,7 @@ static unsigned char *host;	/* what came back, DEV_SIZE bytes */
 
 static int cuda_ok(cudaError_t err, const char *what)
 {
-	CHECK(err == cudaSuccess, "%s: %s", what, cudaGetErrorString(err));
+	PT_CHECK(err == cudaSuccess, "%s: %s", what, cudaGetErrorString(err));
 	return err == cudaSuccess;
 }
 
@@ -44,7 +44,7 @@ static void check_read(int fd, const char *kind, uint64_t off, size_t len,
 	if (!cuda_ok(cudaMemset(dev + dev_off, 0xEE, span), "memset"))
 		return;
 	got = phxfs_read(fd, DEV, dev, dev_off + GUARD, len, (off_t)off);
-	CHECK(got == (ssize_t)expect,
+	PT_CHECK(got == (ssize_t)expect,
 	      "%s read %zu at %llu (+%zu): %zd (%s), expected %zu", kind, len,
 	      (unsigned long long)off, dev_off, got,
 	      got < 0 ? strerror(errno) : "ok", expect);
@@ -52,12 +52,12 @@ static void check_read(int fd, const char *kind, uint64_t off, size_t len,
 	    !cuda_ok(cudaMemcpy(host, dev + dev_off, span,
 				cudaMemcpyDeviceToHost), "D2H"))
 		return;
-	bad = iotest_mismatch(at, expect, 1, off);
-	CHECK(bad < 0, "%s read %zu at %llu (+%zu): byte %lld wrong in GPU memory",
+	bad = phxfs_pattern_mismatch(at, expect, 1, off);
+	PT_CHECK(bad < 0, "%s read %zu at %llu (+%zu): byte %lld wrong in GPU memory",
 	      kind, len, (unsigned long long)off, dev_off, bad);
 	for (size_t i = 0; i < GUARD; i++)
 		if (host[i] != 0xEE || at[len + i] != 0xEE) {
-			CHECK(0, "%s read %zu at %llu: GPU memory outside the buffer written",
+			PT_CHECK(0, "%s read %zu at %llu: GPU memory outside the buffer written",
 			      kind, len, (unsigned long long)off);
 			break;
 		}
@@ -92,12 +92,12 @@ static void check_write(int fd, int check_fd, struct model *m,
 	struct stat st;
 	ssize_t got;
 
-	iotest_fill(host, len, seed, off);
+	phxfs_pattern_fill(host, len, seed, off);
 	if (!cuda_ok(cudaMemcpy(dev + 3, host, len, cudaMemcpyHostToDevice),
 		     "H2D"))
 		return;
 	got = phxfs_write(fd, DEV, dev, 3, len, (off_t)off);
-	CHECK(got == (ssize_t)len, "%s write %zu at %llu: %zd (%s)", kind, len,
+	PT_CHECK(got == (ssize_t)len, "%s write %zu at %llu: %zd (%s)", kind, len,
 	      (unsigned long long)off, got,
 	      got < 0 ? strerror(errno) : "short");
 	if (off > m->size)
@@ -105,13 +105,13 @@ static void check_write(int fd, int check_fd, struct model *m,
 	memcpy(m->bytes + off, host, len);
 	if (off + len > m->size)
 		m->size = off + len;
-	CHECK(!fstat(check_fd, &st) && (size_t)st.st_size == m->size,
+	PT_CHECK(!fstat(check_fd, &st) && (size_t)st.st_size == m->size,
 	      "%s write %zu at %llu: file size %lld, expected %zu", kind, len,
 	      (unsigned long long)off, (long long)st.st_size, m->size);
 	back = malloc(m->size);
-	CHECK(back && pread(check_fd, back, m->size, 0) == (ssize_t)m->size,
+	PT_CHECK(back && pread(check_fd, back, m->size, 0) == (ssize_t)m->size,
 	      "read back");
-	CHECK(back && !memcmp(back, m->bytes, m->size),
+	PT_CHECK(back && !memcmp(back, m->bytes, m->size),
 	      "%s write %zu at %llu: the file is not what was written", kind,
 	      len, (unsigned long long)off);
 	free(back);
@@ -129,31 +129,27 @@ static void writes(int fd, int check_fd, struct model *m, const char *kind)
 	check_write(fd, check_fd, m, kind, seed++, m->size - 10, 5 * MIB + 1);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	char path[4096], wpath[4096];
 	struct model m = { .bytes = malloc(FILE_SIZE + 16 * MIB) };
-	int count = 0, fd, direct, wfd, check_fd;
-	cudaError_t err = cudaGetDeviceCount(&count);
+	int fd, direct, wfd, check_fd;
 
-	if (err != cudaSuccess || count == 0) {
-		printf("SKIP: no CUDA device (%s)\n",
-		       err != cudaSuccess ? cudaGetErrorString(err) :
-					    "0 devices");
-		return 77;
-	}
+	(void)argc;
+	pt_init(argv[0]);
+	pt_require_cuda(0);
 	setenv("PHXFS_COMPAT", "on", 1);
 	host = malloc(DEV_SIZE);
-	iotest_path(path, sizeof(path), "gpu-read");
-	iotest_path(wpath, sizeof(wpath), "gpu-write");
-	if (!host || !m.bytes || iotest_create(path, FILE_SIZE, 1) ||
-	    iotest_create(wpath, 0, 0) ||
+	pt_path(path, sizeof(path), "gpu-read");
+	pt_path(wpath, sizeof(wpath), "gpu-write");
+	if (!host || !m.bytes || pt_create_pattern(path, FILE_SIZE, 1) ||
+	    pt_create_pattern(wpath, 0, 0) ||
 	    !cuda_ok(cudaMalloc((void **)&dev, DEV_SIZE), "cudaMalloc") ||
 	    phxfs_open(DEV)) {
 		fprintf(stderr, "FAIL setup: %s\n", strerror(errno));
 		return 1;
 	}
-	CHECK(phxfs_mode(DEV) == PHXFS_MODE_COMPAT, "mode %d", phxfs_mode(DEV));
+	PT_CHECK(phxfs_mode(DEV) == PHXFS_MODE_COMPAT, "mode %d", phxfs_mode(DEV));
 
 	fd = open(path, O_RDONLY);
 	direct = open(path, O_RDONLY | O_DIRECT);
@@ -180,7 +176,7 @@ int main(void)
 	unlink(wpath);
 	free(host);
 	free(m.bytes);
-	if (failures)
+	if (pt_failures)
 		return 1;
 	printf("GPU compat I/O: reads and writes up to 256 MiB, buffered%s: every byte as expected\n",
 	       direct >= 0 ? " and O_DIRECT" : "");

@@ -42,26 +42,26 @@ static void reap_all(phxfs_batch_t *b, int n, const char *what)
 	while (got < n && rounds++ < 100000) {
 		int r = phxfs_batch_reap(b, ev, 1, 64, NULL);
 
-		CHECK(r >= 1, "%s: reap returned %d (%s)", what, r,
+		PT_CHECK(r >= 1, "%s: reap returned %d (%s)", what, r,
 		      strerror(errno));
 		if (r < 1)
 			return;
 		for (int i = 0; i < r; i++) {
 			uintptr_t k = (uintptr_t)ev[i].user_data;
 
-			CHECK(k < (uintptr_t)n && !expect[k].seen,
+			PT_CHECK(k < (uintptr_t)n && !expect[k].seen,
 			      "%s: unknown or repeated user_data %zu", what,
 			      (size_t)k);
 			if (k >= (uintptr_t)n || expect[k].seen)
 				continue;
 			expect[k].seen = true;
-			CHECK(ev[i].result == (ssize_t)expect[k].len,
+			PT_CHECK(ev[i].result == (ssize_t)expect[k].len,
 			      "%s: request %zu: result %zd, expected %zu",
 			      what, (size_t)k, ev[i].result, expect[k].len);
 		}
 		got += r;
 	}
-	CHECK(got == n, "%s: %d of %d events", what, got, n);
+	PT_CHECK(got == n, "%s: %d of %d events", what, got, n);
 }
 
 /* Request @k's file range: varied sizes, some unaligned, some at EOF. */
@@ -91,7 +91,7 @@ static void reads(int fd, bool direct, unsigned char *host, const char *what)
 	struct phxfs_io_req *reqs = calloc(NREQ, sizeof(*reqs));
 	phxfs_batch_t *b = phxfs_batch_create(8);
 
-	CHECK(b && reqs, "%s: create: %s", what, strerror(errno));
+	PT_CHECK(b && reqs, "%s: create: %s", what, strerror(errno));
 	if (!b || !reqs)
 		return;
 	memset(host, 0xEE, (size_t)NREQ * SLOT);
@@ -111,9 +111,9 @@ static void reads(int fd, bool direct, unsigned char *host, const char *what)
 		expect[k] = (struct expect){ .len = clip(off, len) };
 	}
 	/* In three submissions, the last while the first still run. */
-	CHECK(!phxfs_batch_submit(b, reqs, 700), "%s: submit", what);
-	CHECK(!phxfs_batch_submit(b, reqs + 700, 300), "%s: submit", what);
-	CHECK(!phxfs_batch_submit(b, reqs + 1000, NREQ - 1000), "%s: submit",
+	PT_CHECK(!phxfs_batch_submit(b, reqs, 700), "%s: submit", what);
+	PT_CHECK(!phxfs_batch_submit(b, reqs + 700, 300), "%s: submit", what);
+	PT_CHECK(!phxfs_batch_submit(b, reqs + 1000, NREQ - 1000), "%s: submit",
 	      what);
 	reap_all(b, NREQ, what);
 	phxfs_batch_destroy(b);
@@ -122,15 +122,15 @@ static void reads(int fd, bool direct, unsigned char *host, const char *what)
 		const struct phxfs_io_req *r = &reqs[k];
 		unsigned char *p = r->buf == host ? host + r->buf_offset :
 				   fakedev_backing(fakedev_addr(0, r->buf_offset));
-		long long bad = iotest_mismatch(p, expect[k].len, 1,
+		long long bad = phxfs_pattern_mismatch(p, expect[k].len, 1,
 						(uint64_t)r->file_offset);
 
-		CHECK(bad < 0, "%s: request %d (%s, %zu at %lld): byte %lld wrong",
+		PT_CHECK(bad < 0, "%s: request %d (%s, %zu at %lld): byte %lld wrong",
 		      what, k, r->buf == host ? "host" : "device", r->size,
 		      (long long)r->file_offset, bad);
 		/* Past EOF O_DIRECT may fill the buffer; never beyond it. */
 		if (r->buf == host && r->size < SLOT)
-			CHECK(p[r->size] == 0xEE,
+			PT_CHECK(p[r->size] == 0xEE,
 			      "%s: request %d wrote past its buffer", what, k);
 	}
 	free(reqs);
@@ -149,7 +149,7 @@ static void writes(const char *path, int oflags, const char *what)
 	if (posix_memalign((void **)&host, 4096, (size_t)N * LEN) ||
 	    posix_memalign((void **)&check, 4096, LEN) || !b || fd < 0 ||
 	    rd < 0) {
-		CHECK(0, "%s: setup: %s", what, strerror(errno));
+		PT_CHECK(0, "%s: setup: %s", what, strerror(errno));
 		return;
 	}
 	for (int k = 0; k < N; k++) {
@@ -157,7 +157,7 @@ static void writes(const char *path, int oflags, const char *what)
 			fakedev_backing(fakedev_addr(1, (size_t)k * LEN)) :
 			host + (size_t)k * LEN;
 
-		iotest_fill(src, LEN, 3, (uint64_t)k * LEN);
+		phxfs_pattern_fill(src, LEN, 3, (uint64_t)k * LEN);
 		reqs[k] = (struct phxfs_io_req){
 			.opcode = PHXFS_OP_WRITE, .fd = fd, .device_id = DEV,
 			.buf = k % 2 ? fakedev_addr(1, 0) : (void *)host,
@@ -167,16 +167,16 @@ static void writes(const char *path, int oflags, const char *what)
 		};
 		expect[k] = (struct expect){ .len = LEN };
 	}
-	CHECK(!phxfs_batch_submit(b, reqs, N), "%s: submit", what);
+	PT_CHECK(!phxfs_batch_submit(b, reqs, N), "%s: submit", what);
 	reap_all(b, N, what);
 	phxfs_batch_destroy(b);
 	for (int k = 0; k < N; k++) {
 		long long bad;
 
-		CHECK(pread(rd, check, LEN, (off_t)k * LEN) == LEN,
+		PT_CHECK(pread(rd, check, LEN, (off_t)k * LEN) == LEN,
 		      "%s: read back %d", what, k);
-		bad = iotest_mismatch(check, LEN, 3, (uint64_t)k * LEN);
-		CHECK(bad < 0, "%s: block %d byte %lld wrong on disk", what, k,
+		bad = phxfs_pattern_mismatch(check, LEN, 3, (uint64_t)k * LEN);
+		PT_CHECK(bad < 0, "%s: block %d byte %lld wrong on disk", what, k,
 		      bad);
 	}
 	close(fd);
@@ -199,38 +199,38 @@ static void errors(int fd)
 	int closed = dup(fd);
 
 	close(closed);
-	CHECK(b != NULL, "create: %s", strerror(errno));
+	PT_CHECK(b != NULL, "create: %s", strerror(errno));
 	if (!b)
 		return;
 	errno = 0;
-	CHECK(!phxfs_batch_create(1 << 20) && errno == EINVAL,
+	PT_CHECK(!phxfs_batch_create(1 << 20) && errno == EINVAL,
 	      "create with depth 1M: errno %d, expected EINVAL", errno);
 
 	/* A malformed request refuses the whole call: nothing runs. */
 	bad[1].opcode = 7;
-	CHECK_ERR(phxfs_batch_submit(b, bad, 2), EINVAL);
+	PT_CHECK_ERR(phxfs_batch_submit(b, bad, 2), EINVAL);
 	bad[1] = good;
 	bad[1].file_offset = -1;
-	CHECK_ERR(phxfs_batch_submit(b, bad, 2), EINVAL);
+	PT_CHECK_ERR(phxfs_batch_submit(b, bad, 2), EINVAL);
 	bad[1] = good;
 	bad[1].buf = NULL;
-	CHECK_ERR(phxfs_batch_submit(b, bad, 2), EINVAL);
-	CHECK_ERR(phxfs_batch_submit(NULL, bad, 1), EINVAL);
-	CHECK(phxfs_batch_reap(b, ev, 0, 4, &zero) == 0,
+	PT_CHECK_ERR(phxfs_batch_submit(b, bad, 2), EINVAL);
+	PT_CHECK_ERR(phxfs_batch_submit(NULL, bad, 1), EINVAL);
+	PT_CHECK(phxfs_batch_reap(b, ev, 0, 4, &zero) == 0,
 	      "events after refused submissions");
-	CHECK_ERR(phxfs_batch_reap(b, ev, 3, 2, NULL), EINVAL);
+	PT_CHECK_ERR(phxfs_batch_reap(b, ev, 3, 2, NULL), EINVAL);
 
 	/* Nothing in flight: min 1 returns at once with none. */
-	CHECK(phxfs_batch_reap(b, ev, 1, 4, &short_wait) == 0,
+	PT_CHECK(phxfs_batch_reap(b, ev, 1, 4, &short_wait) == 0,
 	      "reap of an idle batch");
 
-	/* I/O errors are events, not submission failures. */
+	/* I/O errors are events, not submission pt_failures. */
 	bad[0] = good;
 	bad[0].fd = closed;
 	bad[0].user_data = (void *)2;
-	CHECK(!phxfs_batch_submit(b, bad, 1), "submit bad fd: %s",
+	PT_CHECK(!phxfs_batch_submit(b, bad, 1), "submit bad fd: %s",
 	      strerror(errno));
-	CHECK(phxfs_batch_reap(b, ev, 1, 4, NULL) == 1 &&
+	PT_CHECK(phxfs_batch_reap(b, ev, 1, 4, NULL) == 1 &&
 	      ev[0].user_data == (void *)2 && ev[0].result == -EBADF,
 	      "bad fd: event %zd, expected -EBADF", ev[0].result);
 	phxfs_batch_destroy(b);
@@ -252,7 +252,7 @@ static void run_all(int fd, unsigned char *host)
 	int closed = dup(fd);
 
 	close(closed);
-	CHECK(b != NULL, "create: %s", strerror(errno));
+	PT_CHECK(b != NULL, "create: %s", strerror(errno));
 	if (!b)
 		return;
 	memset(host, 0xEE, (size_t)N * SLOT);
@@ -268,29 +268,29 @@ static void run_all(int fd, unsigned char *host)
 		};
 		res[k] = -12345;
 	}
-	CHECK(!phxfs_batch_run(b, reqs, N, res), "run: %s", strerror(errno));
+	PT_CHECK(!phxfs_batch_run(b, reqs, N, res), "run: %s", strerror(errno));
 	for (int k = 0; k < N; k++) {
 		const struct phxfs_io_req *r = &reqs[k];
 		ssize_t want = k == 7 ? -EBADF : k == 9 ? 100 : (ssize_t)SLOT;
 		unsigned char *p = r->buf == host ? host + r->buf_offset :
 				   fakedev_backing(fakedev_addr(0, r->buf_offset));
 
-		CHECK(res[k] == want, "run: request %d: result %zd, expected %zd",
+		PT_CHECK(res[k] == want, "run: request %d: result %zd, expected %zd",
 		      k, res[k], want);
 		if (want > 0)
-			CHECK(iotest_mismatch(p, (size_t)want, 1,
+			PT_CHECK(phxfs_pattern_mismatch(p, (size_t)want, 1,
 					      (uint64_t)r->file_offset) < 0,
 			      "run: request %d: bytes wrong", k);
 	}
 	/* Something in flight: refused, and it still ends as an event. */
-	CHECK(!phxfs_batch_submit(b, reqs, 1), "submit: %s", strerror(errno));
-	CHECK_ERR(phxfs_batch_run(b, reqs, N, res), EBUSY);
-	CHECK(phxfs_batch_reap(b, ev, 1, 4, NULL) == 1, "the request in flight");
-	CHECK_ERR(phxfs_batch_run(b, reqs, N, NULL), EINVAL);
-	CHECK_ERR(phxfs_batch_run(NULL, reqs, N, res), EINVAL);
+	PT_CHECK(!phxfs_batch_submit(b, reqs, 1), "submit: %s", strerror(errno));
+	PT_CHECK_ERR(phxfs_batch_run(b, reqs, N, res), EBUSY);
+	PT_CHECK(phxfs_batch_reap(b, ev, 1, 4, NULL) == 1, "the request in flight");
+	PT_CHECK_ERR(phxfs_batch_run(b, reqs, N, NULL), EINVAL);
+	PT_CHECK_ERR(phxfs_batch_run(NULL, reqs, N, res), EINVAL);
 	reqs[3].opcode = 7;
-	CHECK_ERR(phxfs_batch_run(b, reqs, N, res), EINVAL);
-	CHECK(!phxfs_batch_run(b, reqs, 0, NULL), "nothing to run");
+	PT_CHECK_ERR(phxfs_batch_run(b, reqs, N, res), EINVAL);
+	PT_CHECK(!phxfs_batch_run(b, reqs, 0, NULL), "nothing to run");
 	phxfs_batch_destroy(b);
 }
 
@@ -307,10 +307,10 @@ static void destroy_in_flight(int fd, unsigned char *host)
 			.buf_offset = (size_t)k * SLOT, .size = SLOT,
 			.file_offset = (off_t)k * SLOT,
 		};
-	CHECK(b && !phxfs_batch_submit(b, reqs, 300), "submit: %s",
+	PT_CHECK(b && !phxfs_batch_submit(b, reqs, 300), "submit: %s",
 	      strerror(errno));
 	phxfs_batch_destroy(b);
-	CHECK(!fakedev_stats.in_flight, "copies in flight after destroy");
+	PT_CHECK(!fakedev_stats.in_flight, "copies in flight after destroy");
 }
 
 int main(void)
@@ -321,11 +321,11 @@ int main(void)
 
 	setenv("PHXFS_COMPAT", "on", 1);
 	phxfs_mem_ops_override(fakedev_init((size_t)NREQ * SLOT + MIB));
-	iotest_path(path, sizeof(path), "batch-read");
-	iotest_path(wpath, sizeof(wpath), "batch-write");
+	pt_path(path, sizeof(path), "batch-read");
+	pt_path(wpath, sizeof(wpath), "batch-write");
 	if (posix_memalign((void **)&host, 4096, (size_t)NREQ * SLOT) ||
-	    iotest_create(path, FILE_SIZE, 1) ||
-	    iotest_create(wpath, 8 * MIB, 0) || phxfs_open(DEV)) {
+	    pt_create_pattern(path, FILE_SIZE, 1) ||
+	    pt_create_pattern(wpath, 8 * MIB, 0) || phxfs_open(DEV)) {
 		fprintf(stderr, "FAIL setup: %s\n", strerror(errno));
 		return 1;
 	}
@@ -351,8 +351,8 @@ int main(void)
 	unlink(path);
 	unlink(wpath);
 	free(host);
-	if (failures) {
-		fprintf(stderr, "%d failures\n", failures);
+	if (pt_failures) {
+		fprintf(stderr, "%d pt_failures\n", pt_failures);
 		return 1;
 	}
 	printf("batch: all checks passed\n");

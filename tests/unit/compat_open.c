@@ -40,23 +40,23 @@ static void compat_device(int id)
 	char buf[8192];
 	void *target = NULL;
 
-	CHECK(phxfs_open(id) == 0, "open(%d): %s", id, strerror(errno));
-	CHECK(phxfs_open(id) == 0, "open(%d) again", id);
-	CHECK(phxfs_mode(id) == PHXFS_MODE_COMPAT, "mode(%d): %d", id,
+	PT_CHECK(phxfs_open(id) == 0, "open(%d): %s", id, strerror(errno));
+	PT_CHECK(phxfs_open(id) == 0, "open(%d) again", id);
+	PT_CHECK(phxfs_mode(id) == PHXFS_MODE_COMPAT, "mode(%d): %d", id,
 	      phxfs_mode(id));
-	CHECK_ERR(phxfs_regmem(id, buf, sizeof(buf), &target), EOPNOTSUPP);
-	CHECK(!target, "regmem wrote target_addr on failure");
-	CHECK_ERR(phxfs_deregmem(id, buf, sizeof(buf)), ENOENT);
-	CHECK_ERR(phxfs_regmem(id, NULL, sizeof(buf), &target), EINVAL);
+	PT_CHECK_ERR(phxfs_regmem(id, buf, sizeof(buf), &target), EOPNOTSUPP);
+	PT_CHECK(!target, "regmem wrote target_addr on failure");
+	PT_CHECK_ERR(phxfs_deregmem(id, buf, sizeof(buf)), ENOENT);
+	PT_CHECK_ERR(phxfs_regmem(id, NULL, sizeof(buf), &target), EINVAL);
 	/* Compat mode registers nothing. */
-	CHECK(phxfs_registered(id, buf, sizeof(buf)) == 0, "registered(%d)", id);
-	CHECK_ERR(phxfs_registered(id, NULL, 1), EINVAL);
-	CHECK_ERR(phxfs_registered(id, buf, 0), EINVAL);
-	CHECK_ERR(phxfs_registered(id, (void *)-4096L, 8192), EINVAL);
-	CHECK(phxfs_close(id) == 0 && phxfs_close(id) == 0, "close(%d)", id);
-	CHECK_ERR(phxfs_close(id), ENODEV);
-	CHECK_ERR(phxfs_mode(id), ENODEV);
-	CHECK_ERR(phxfs_registered(id, buf, sizeof(buf)), ENODEV);
+	PT_CHECK(phxfs_registered(id, buf, sizeof(buf)) == 0, "registered(%d)", id);
+	PT_CHECK_ERR(phxfs_registered(id, NULL, 1), EINVAL);
+	PT_CHECK_ERR(phxfs_registered(id, buf, 0), EINVAL);
+	PT_CHECK_ERR(phxfs_registered(id, (void *)-4096L, 8192), EINVAL);
+	PT_CHECK(phxfs_close(id) == 0 && phxfs_close(id) == 0, "close(%d)", id);
+	PT_CHECK_ERR(phxfs_close(id), ENODEV);
+	PT_CHECK_ERR(phxfs_mode(id), ENODEV);
+	PT_CHECK_ERR(phxfs_registered(id, buf, sizeof(buf)), ENODEV);
 }
 
 /* The checks of one PHXFS_COMPAT value; runs in a child. */
@@ -68,11 +68,11 @@ static void mode_checks(const char *compat, int fake)
 	if (fake)
 		phxfs_mem_ops_override(&two_gpus);
 	count = phxfs_mem_ops()->device_count();
-	CHECK_ERR(phxfs_open(-1), ENODEV);
-	CHECK_ERR(phxfs_open(64), ENODEV);
+	PT_CHECK_ERR(phxfs_open(-1), ENODEV);
+	PT_CHECK_ERR(phxfs_open(64), ENODEV);
 	if (!strcmp(compat, "off")) {
-		CHECK_ERR(phxfs_open(0), ENODEV);
-		CHECK_ERR(phxfs_mode(0), ENODEV);
+		PT_CHECK_ERR(phxfs_open(0), ENODEV);
+		PT_CHECK_ERR(phxfs_mode(0), ENODEV);
 		return;
 	}
 	compat_device(0);
@@ -80,8 +80,8 @@ static void mode_checks(const char *compat, int fake)
 		compat_device(63);	/* no runtime to ask: any ordinal */
 	} else {
 		compat_device(count - 1);
-		CHECK_ERR(phxfs_open(count), ENODEV);
-		CHECK_ERR(phxfs_open(63), ENODEV);
+		PT_CHECK_ERR(phxfs_open(count), ENODEV);
+		PT_CHECK_ERR(phxfs_open(63), ENODEV);
 	}
 }
 
@@ -92,25 +92,24 @@ static void in_child(const char *compat, int fake)
 
 	if (pid == 0) {
 		mode_checks(compat, fake);
-		_exit(failures != 0);
+		_exit(pt_failures != 0);
 	}
 	waitpid(pid, &status, 0);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	PT_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "PHXFS_COMPAT=%s%s: failed", compat, fake ? " (2 GPUs)" : "");
 }
 
 int main(void)
 {
-	if (!access("/sys/module/phxfs", F_OK)) {
-		printf("SKIP: the phoenix-fs module is loaded here\n");
-		return 77;
-	}
+	pt_init("compat_open");
+	if (!access("/sys/module/phxfs", F_OK))
+		pt_skip("the phoenix-fs module is loaded here");
 	in_child("auto", 1);
 	in_child("on", 1);
 	in_child("off", 1);
 	in_child("auto", 0);
 	in_child("off", 0);
-	if (failures)
+	if (pt_failures)
 		return 1;
 	printf("compat open: auto and on open in compat mode, regmem EOPNOTSUPP, nothing registered; off ENODEV\n");
 	return 0;

@@ -5,7 +5,7 @@
  * the stream's sync. Every byte is checked against the file (reads) or a
  * model of it (writes), for buffered and O_DIRECT descriptors, unaligned
  * heads and tails, the end of the file, two contexts, concurrent callers;
- * and injected copy and sync failures must fail the request, leave nothing
+ * and injected copy and sync pt_failures must fail the request, leave nothing
  * in flight and spoil nothing after. The two bounce buffers must alternate
  * and be allocated once per thread. A piece is cut in steps (xfer.c's
  * rule, copied here): sizes around the steps' edges must come whole, and
@@ -95,7 +95,7 @@ static void guard_check(const unsigned char *p, size_t len, const char *what)
 {
 	for (size_t i = 0; i < len; i++)
 		if (p[i] != 0xEE) {
-			CHECK(0, "%s: byte %zu outside the buffer written",
+			PT_CHECK(0, "%s: byte %zu outside the buffer written",
 			      what, i);
 			return;
 		}
@@ -127,15 +127,15 @@ static void check_read(const struct read_case *c)
 	memset(back - GUARD, 0xEE, c->len + 2 * GUARD);
 	/* The buffer's start and an offset into it, as the API allows. */
 	got = phxfs_read(c->fd, DEV, dev - 5, 5, c->len, (off_t)c->off);
-	CHECK(got == (ssize_t)expect, "%s: %zd (%s), expected %zu", what, got,
+	PT_CHECK(got == (ssize_t)expect, "%s: %zd (%s), expected %zu", what, got,
 	      got < 0 ? strerror(errno) : "ok", expect);
 	if (got == (ssize_t)expect) {
-		bad = iotest_mismatch(back, expect, 1, c->off);
-		CHECK(bad < 0, "%s: byte %lld wrong", what, bad);
+		bad = phxfs_pattern_mismatch(back, expect, 1, c->off);
+		PT_CHECK(bad < 0, "%s: byte %lld wrong", what, bad);
 	}
 	guard_check(back - GUARD, GUARD, what);
 	guard_check(back + c->len, GUARD, what);
-	CHECK(concurrent_callers || !fakedev_stats.in_flight,
+	PT_CHECK(concurrent_callers || !fakedev_stats.in_flight,
 	      "%s: copies left in flight", what);
 }
 
@@ -175,7 +175,7 @@ static void check_file(int fd, const struct model *m, uint64_t from,
 	unsigned char *buf;
 	struct stat st;
 
-	CHECK(!fstat(fd, &st) && (size_t)st.st_size == m->size,
+	PT_CHECK(!fstat(fd, &st) && (size_t)st.st_size == m->size,
 	      "%s: file size %lld, expected %zu", what, (long long)st.st_size,
 	      m->size);
 	if (to > m->size)
@@ -183,11 +183,11 @@ static void check_file(int fd, const struct model *m, uint64_t from,
 	if (from >= to)
 		return;
 	buf = malloc(to - from);
-	CHECK(buf && pread(fd, buf, to - from, (off_t)from) ==
+	PT_CHECK(buf && pread(fd, buf, to - from, (off_t)from) ==
 			     (ssize_t)(to - from), "%s: pread back", what);
 	for (uint64_t i = from; buf && i < to; i++)
 		if (buf[i - from] != m->bytes[i]) {
-			CHECK(0, "%s: byte at %llu is %#x, expected %#x", what,
+			PT_CHECK(0, "%s: byte at %llu is %#x, expected %#x", what,
 			      (unsigned long long)i, buf[i - from],
 			      m->bytes[i]);
 			break;
@@ -206,9 +206,9 @@ static void check_write(int fd, int check_fd, struct model *m,
 
 	snprintf(what, sizeof(what), "%s write %zu at %llu from ctx %d",
 		 kind, len, (unsigned long long)off, ctx);
-	iotest_fill(back, len, seed, off);
+	phxfs_pattern_fill(back, len, seed, off);
 	got = phxfs_write(fd, DEV, dev, 0, len, (off_t)off);
-	CHECK(got == (ssize_t)len, "%s: %zd (%s)", what, got,
+	PT_CHECK(got == (ssize_t)len, "%s: %zd (%s)", what, got,
 	      got < 0 ? strerror(errno) : "short");
 	if (off > m->size)
 		memset(m->bytes + m->size, 0, off - m->size);
@@ -217,7 +217,7 @@ static void check_write(int fd, int check_fd, struct model *m,
 		m->size = off + len;
 	check_file(check_fd, m, off > 8192 ? off - 8192 : 0, off + len + 8192,
 		   what);
-	CHECK(!fakedev_stats.in_flight, "%s: copies left in flight", what);
+	PT_CHECK(!fakedev_stats.in_flight, "%s: copies left in flight", what);
 }
 
 static void writes(int fd, int check_fd, struct model *m, const char *kind)
@@ -244,35 +244,35 @@ static void double_buffering(int fd, const char *kind, size_t align)
 	check_read(&(struct read_case){ fd, kind, 0, GUARD, off, len });
 	copies = fakedev_stats.copies - copies;
 	repeats = fakedev_stats.same_bounce - repeats;
-	CHECK(copies > (int)pieces(off, len, align) &&
+	PT_CHECK(copies > (int)pieces(off, len, align) &&
 	      repeats <= (int)pieces(off, len, align),
 	      "%s: %d copies, %d from the bounce of the one before, %zu pieces",
 	      kind, copies, repeats, pieces(off, len, align));
 }
 
-/* Injected failures fail the request, and the next one is whole. */
+/* Injected pt_failures fail the request, and the next one is whole. */
 static void failures_injected(int fd, int wfd, int check_fd, struct model *m,
 			      const char *kind)
 {
 	char *dev = fakedev_addr(0, GUARD);
 
 	fakedev_fail_copy(3);
-	CHECK_ERR(phxfs_read(fd, DEV, dev, 0, 9 * MIB, 5), EIO);
+	PT_CHECK_ERR(phxfs_read(fd, DEV, dev, 0, 9 * MIB, 5), EIO);
 	fakedev_fail_copy(0);
-	CHECK(!fakedev_stats.in_flight, "%s: copies in flight after a failure",
+	PT_CHECK(!fakedev_stats.in_flight, "%s: copies in flight after a failure",
 	      kind);
 	check_read(&(struct read_case){ fd, kind, 0, GUARD, 5, 9 * MIB });
 
 	fakedev_fail_sync(2);
-	CHECK_ERR(phxfs_write(wfd, DEV, dev, 0, 5 * MIB, 4096), EIO);
+	PT_CHECK_ERR(phxfs_write(wfd, DEV, dev, 0, 5 * MIB, 4096), EIO);
 	fakedev_fail_sync(0);
-	CHECK(!fakedev_stats.in_flight, "%s: copies in flight after a failure",
+	PT_CHECK(!fakedev_stats.in_flight, "%s: copies in flight after a failure",
 	      kind);
 	/* What the failed write left is unknown: write it whole, check. */
 	check_write(wfd, check_fd, m, kind, 0, 999, 4096, 5 * MIB);
 
 	/* A range past the end of the device allocation. */
-	CHECK_ERR(phxfs_read(fd, DEV, fakedev_addr(0, SPAN - 4096), 0, 8192,
+	PT_CHECK_ERR(phxfs_read(fd, DEV, fakedev_addr(0, SPAN - 4096), 0, 8192,
 			     0), EFAULT);
 }
 
@@ -314,11 +314,11 @@ static void check_steps(const struct counts *got, bool write, uint64_t off,
 	int overlapped = write ? got->overlapped_d2h : got->overlapped_h2d;
 	bool seen = fakedev_sees_file_io();
 
-	CHECK(got->copies == n && got->syncs == n,
+	PT_CHECK(got->copies == n && got->syncs == n,
 	      "%s %s %zu at %llu: %d copies and %d syncs, expected %d steps",
 	      kind, write ? "write" : "read", len, (unsigned long long)off,
 	      got->copies, got->syncs, n);
-	CHECK(!fakedev_watching || !seen || overlapped == n - p,
+	PT_CHECK(!fakedev_watching || !seen || overlapped == n - p,
 	      "%s %s %zu at %llu: %d copies overlapped by file I/O, expected %d (%d steps, %d pieces)",
 	      kind, write ? "write" : "read", len, (unsigned long long)off,
 	      overlapped, n - p, n, p);
@@ -385,21 +385,21 @@ static void default_steps(int fd)
 	check_read(&(struct read_case){ fd, "64K", 0, GUARD, 4096,
 					64 * KIB });
 	c = counts_since(&c);
-	CHECK(c.copies == 1 && c.syncs == 1 && c.contexts_set == 1,
+	PT_CHECK(c.copies == 1 && c.syncs == 1 && c.contexts_set == 1,
 	      "64 KiB read: %d copies, %d syncs, %d context switches, expected 1, 1, 1",
 	      c.copies, c.syncs, c.contexts_set);
-	CHECK(fakedev_current() == fakedev_ctx(0),
+	PT_CHECK(fakedev_current() == fakedev_ctx(0),
 	      "caller's current context not kept");
 	fakedev_set_current(NULL);
 	c = counts_now();
 	check_read(&(struct read_case){ fd, "1M", 0, GUARD, 4096, MIB });
 	c = counts_since(&c);
-	CHECK(c.copies == 4 && c.syncs == 4 &&
+	PT_CHECK(c.copies == 4 && c.syncs == 4 &&
 	      (c.overlapped_h2d == 3 || !fakedev_sees_file_io()) &&
 	      c.contexts_set == 2,
 	      "1 MiB read: %d copies, %d syncs, %d overlapped, %d context switches, expected 4, 4, 3, 2",
 	      c.copies, c.syncs, c.overlapped_h2d, c.contexts_set);
-	CHECK(fakedev_current() == NULL, "caller's context not restored");
+	PT_CHECK(fakedev_current() == NULL, "caller's context not restored");
 }
 
 struct caller {
@@ -435,12 +435,12 @@ static void concurrent(int fd)
 			.off = (uint64_t)i * 7 * MIB + 11,
 			.len = i ? 13 * MIB + 1 : 4097,
 		};
-		CHECK(!pthread_create(&callers[i].thread, NULL, caller_run,
+		PT_CHECK(!pthread_create(&callers[i].thread, NULL, caller_run,
 				      &callers[i]), "pthread_create");
 	}
 	for (int i = 0; i < CALLERS; i++)
 		pthread_join(callers[i].thread, NULL);
-	CHECK(!fakedev_stats.in_flight, "concurrent: copies left in flight");
+	PT_CHECK(!fakedev_stats.in_flight, "concurrent: copies left in flight");
 }
 
 int main(void)
@@ -457,14 +457,14 @@ int main(void)
 	setenv("PHXFS_BOUNCE_SIZE", "1M", 0);
 	phxfs_mem_ops_override(fakedev_init(SPAN));
 	knobs = phxfs_knobs();
-	iotest_path(path, sizeof(path), "compat-read");
-	iotest_path(wpath, sizeof(wpath), "compat-write");
-	if (!knobs || !m.bytes || iotest_create(path, FILE_SIZE, 1) ||
-	    iotest_create(wpath, FILE_SIZE, 2) || phxfs_open(DEV)) {
+	pt_path(path, sizeof(path), "compat-read");
+	pt_path(wpath, sizeof(wpath), "compat-write");
+	if (!knobs || !m.bytes || pt_create_pattern(path, FILE_SIZE, 1) ||
+	    pt_create_pattern(wpath, FILE_SIZE, 2) || phxfs_open(DEV)) {
 		fprintf(stderr, "FAIL setup: %s\n", strerror(errno));
 		return 1;
 	}
-	iotest_fill(m.bytes, FILE_SIZE, 2, 0);
+	phxfs_pattern_fill(m.bytes, FILE_SIZE, 2, 0);
 	fd = open(path, O_RDONLY);
 	direct = open(path, O_RDONLY | O_DIRECT);
 	if (direct < 0)
@@ -474,7 +474,7 @@ int main(void)
 	/* A caller's own context survives a request it runs itself. */
 	fakedev_set_current(sentinel);
 	check_read(&(struct read_case){ fd, "caller", 1, GUARD, 3, 4096 });
-	CHECK(fakedev_current() == sentinel, "caller's context not restored");
+	PT_CHECK(fakedev_current() == sentinel, "caller's context not restored");
 	fakedev_set_current(NULL);
 
 	check_fd = open(wpath, O_RDONLY);
@@ -535,13 +535,13 @@ int main(void)
 
 	/* Two bounces and a stream per context, per thread that moved data. */
 	threads = (int)knobs->threads + 1 + CALLERS;
-	CHECK(fakedev_stats.pinned_allocs <= 2 * threads,
+	PT_CHECK(fakedev_stats.pinned_allocs <= 2 * threads,
 	      "%d pinned allocations for %d threads",
 	      (int)fakedev_stats.pinned_allocs, threads);
-	CHECK(fakedev_stats.streams <= FAKEDEV_CTXS * threads,
+	PT_CHECK(fakedev_stats.streams <= FAKEDEV_CTXS * threads,
 	      "%d streams for %d threads", (int)fakedev_stats.streams,
 	      threads);
-	CHECK(!fakedev_stats.misuse, "%d misuses of the device",
+	PT_CHECK(!fakedev_stats.misuse, "%d misuses of the device",
 	      (int)fakedev_stats.misuse);
 
 	close(fd);
@@ -552,7 +552,7 @@ int main(void)
 	unlink(path);
 	unlink(wpath);
 	free(m.bytes);
-	if (failures)
+	if (pt_failures)
 		return 1;
 	printf("compat I/O on a fake device: every byte as expected; %d copies, %d pinned buffers, %d streams\n",
 	       (int)fakedev_stats.copies, (int)fakedev_stats.pinned_allocs,

@@ -47,20 +47,20 @@ static void check_read(int fd, const char *kind, uint64_t seed,
 
 	memset(mem, 0xEE, misalign + len + GUARD);
 	got = phxfs_read(fd, DEV, mem, misalign, len, (off_t)off);
-	CHECK(got == (ssize_t)expect,
+	PT_CHECK(got == (ssize_t)expect,
 	      "%s read %zu at %llu (+%zu): %zd (%s), expected %zu", kind, len,
 	      (unsigned long long)off, misalign, got,
 	      got < 0 ? strerror(errno) : "ok", expect);
 	if (got == (ssize_t)expect) {
-		bad = iotest_mismatch(mem + misalign, expect, seed, off);
-		CHECK(bad < 0, "%s read %zu at %llu (+%zu): byte %lld wrong",
+		bad = phxfs_pattern_mismatch(mem + misalign, expect, seed, off);
+		PT_CHECK(bad < 0, "%s read %zu at %llu (+%zu): byte %lld wrong",
 		      kind, len, (unsigned long long)off, misalign, bad);
 	}
 	for (size_t i = 0; i < misalign; i++)
-		CHECK(mem[i] == 0xEE, "%s read %zu at %llu: wrote before buf",
+		PT_CHECK(mem[i] == 0xEE, "%s read %zu at %llu: wrote before buf",
 		      kind, len, (unsigned long long)off);
 	for (size_t i = 0; i < GUARD; i++)
-		CHECK(mem[misalign + len + i] == 0xEE,
+		PT_CHECK(mem[misalign + len + i] == 0xEE,
 		      "%s read %zu at %llu: wrote past the buffer", kind, len,
 		      (unsigned long long)off);
 	free(mem);
@@ -107,7 +107,7 @@ static void check_file(int fd, const struct model *m, uint64_t from,
 	size_t len;
 	unsigned char *buf;
 
-	CHECK(!fstat(fd, &st) && (size_t)st.st_size == m->size,
+	PT_CHECK(!fstat(fd, &st) && (size_t)st.st_size == m->size,
 	      "%s: file size %lld, expected %zu", what, (long long)st.st_size,
 	      m->size);
 	if (to > m->size)
@@ -116,11 +116,11 @@ static void check_file(int fd, const struct model *m, uint64_t from,
 		return;
 	len = to - from;
 	buf = alloc_buf(len);
-	CHECK(pread(fd, buf, len, (off_t)from) == (ssize_t)len,
+	PT_CHECK(pread(fd, buf, len, (off_t)from) == (ssize_t)len,
 	      "%s: pread back", what);
 	for (size_t i = 0; i < len; i++)
 		if (buf[i] != m->bytes[from + i]) {
-			CHECK(0, "%s: byte at %llu is %#x, expected %#x", what,
+			PT_CHECK(0, "%s: byte at %llu is %#x, expected %#x", what,
 			      (unsigned long long)(from + i), buf[i],
 			      m->bytes[from + i]);
 			break;
@@ -139,9 +139,9 @@ static void check_write(int fd, int check_fd, struct model *m,
 
 	snprintf(what, sizeof(what), "%s write %zu at %llu (+%zu)", kind, len,
 		 (unsigned long long)off, misalign);
-	iotest_fill(mem + misalign, len, seed, off);
+	phxfs_pattern_fill(mem + misalign, len, seed, off);
 	got = phxfs_write(fd, DEV, mem, misalign, len, (off_t)off);
-	CHECK(got == (ssize_t)len, "%s: %zd (%s)", what, got,
+	PT_CHECK(got == (ssize_t)len, "%s: %zd (%s)", what, got,
 	      got < 0 ? strerror(errno) : "short");
 	if (off > m->size)
 		memset(m->bytes + m->size, 0, off - m->size);
@@ -182,59 +182,59 @@ static void errors(const char *path, const char *dir)
 	void *gone = mmap(NULL, 65536, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	CHECK(rd >= 0 && wr >= 0 && dirfd >= 0 && closed >= 0 &&
+	PT_CHECK(rd >= 0 && wr >= 0 && dirfd >= 0 && closed >= 0 &&
 	      !pipe(pipefd) && gone != MAP_FAILED, "setup: %s",
 	      strerror(errno));
 	close(closed);
 	munmap(gone, 65536);
 
-	CHECK_ERR(phxfs_read(-1, DEV, buf, 0, 10, 0), EBADF);
-	CHECK_ERR(phxfs_read(closed, DEV, buf, 0, 10, 0), EBADF);
-	CHECK_ERR(phxfs_read(wr, DEV, buf, 0, 10, 0), EBADF);
-	CHECK_ERR(phxfs_write(rd, DEV, buf, 0, 10, 0), EBADF);
-	CHECK_ERR(phxfs_write(-1, DEV, buf, 0, 10, 0), EBADF);
+	PT_CHECK_ERR(phxfs_read(-1, DEV, buf, 0, 10, 0), EBADF);
+	PT_CHECK_ERR(phxfs_read(closed, DEV, buf, 0, 10, 0), EBADF);
+	PT_CHECK_ERR(phxfs_read(wr, DEV, buf, 0, 10, 0), EBADF);
+	PT_CHECK_ERR(phxfs_write(rd, DEV, buf, 0, 10, 0), EBADF);
+	PT_CHECK_ERR(phxfs_write(-1, DEV, buf, 0, 10, 0), EBADF);
 
-	CHECK_ERR(phxfs_read(rd, DEV, NULL, 0, 10, 0), EINVAL);
-	CHECK_ERR(phxfs_read(rd, DEV, NULL, 0, 0, 0), EINVAL);
-	CHECK_ERR(phxfs_read(rd, DEV, buf, 0, 10, -1), EINVAL);
-	CHECK_ERR(phxfs_read(rd, DEV, buf, 0, (size_t)SSIZE_MAX + 1, 0),
+	PT_CHECK_ERR(phxfs_read(rd, DEV, NULL, 0, 10, 0), EINVAL);
+	PT_CHECK_ERR(phxfs_read(rd, DEV, NULL, 0, 0, 0), EINVAL);
+	PT_CHECK_ERR(phxfs_read(rd, DEV, buf, 0, 10, -1), EINVAL);
+	PT_CHECK_ERR(phxfs_read(rd, DEV, buf, 0, (size_t)SSIZE_MAX + 1, 0),
 		  EINVAL);
-	CHECK_ERR(phxfs_read(rd, DEV, (void *)(uintptr_t)-4096, 8192, 10, 0),
+	PT_CHECK_ERR(phxfs_read(rd, DEV, (void *)(uintptr_t)-4096, 8192, 10, 0),
 		  EINVAL);
-	CHECK_ERR(phxfs_read(rd, DEV, buf, 0, 100, INT64_MAX - 10), EINVAL);
-	CHECK_ERR(phxfs_write(wr, DEV, NULL, 0, 10, 0), EINVAL);
-	CHECK_ERR(phxfs_write(wr, DEV, buf, 0, 10, -4096), EINVAL);
+	PT_CHECK_ERR(phxfs_read(rd, DEV, buf, 0, 100, INT64_MAX - 10), EINVAL);
+	PT_CHECK_ERR(phxfs_write(wr, DEV, NULL, 0, 10, 0), EINVAL);
+	PT_CHECK_ERR(phxfs_write(wr, DEV, buf, 0, 10, -4096), EINVAL);
 
-	CHECK_ERR(phxfs_read(rd, 7, buf, 0, 10, 0), ENODEV);
-	CHECK_ERR(phxfs_read(rd, -1, buf, 0, 10, 0), ENODEV);
-	CHECK_ERR(phxfs_write(wr, 64, buf, 0, 10, 0), ENODEV);
-	CHECK_ERR(phxfs_mode(7), ENODEV);
+	PT_CHECK_ERR(phxfs_read(rd, 7, buf, 0, 10, 0), ENODEV);
+	PT_CHECK_ERR(phxfs_read(rd, -1, buf, 0, 10, 0), ENODEV);
+	PT_CHECK_ERR(phxfs_write(wr, 64, buf, 0, 10, 0), ENODEV);
+	PT_CHECK_ERR(phxfs_mode(7), ENODEV);
 
 	/* Unmapped memory, buffered (the copy) and O_DIRECT (the pinning). */
-	CHECK_ERR(phxfs_read(rd, DEV, gone, 0, 8192, 0), EFAULT);
-	CHECK_ERR(phxfs_write(wr, DEV, gone, 0, 8192, 0), EFAULT);
+	PT_CHECK_ERR(phxfs_read(rd, DEV, gone, 0, 8192, 0), EFAULT);
+	PT_CHECK_ERR(phxfs_write(wr, DEV, gone, 0, 8192, 0), EFAULT);
 	if (wr_direct >= 0 && rd_direct >= 0) {
-		CHECK_ERR(phxfs_read(rd_direct, DEV, gone, 0, 8192, 0),
+		PT_CHECK_ERR(phxfs_read(rd_direct, DEV, gone, 0, 8192, 0),
 			  EFAULT);
-		CHECK_ERR(phxfs_write(wr_direct, DEV, gone, 0, 8192, 0),
+		PT_CHECK_ERR(phxfs_write(wr_direct, DEV, gone, 0, 8192, 0),
 			  EFAULT);
 	}
 
 	/* pread()'s own. */
-	CHECK_ERR(phxfs_read(dirfd, DEV, buf, 0, 10, 0), EISDIR);
-	CHECK_ERR(phxfs_read(pipefd[0], DEV, buf, 0, 10, 0), ESPIPE);
+	PT_CHECK_ERR(phxfs_read(dirfd, DEV, buf, 0, 10, 0), EISDIR);
+	PT_CHECK_ERR(phxfs_read(pipefd[0], DEV, buf, 0, 10, 0), ESPIPE);
 
 	/* An unaligned O_DIRECT write must read its partial blocks. */
 	if (wr_direct >= 0) {
-		CHECK_ERR(phxfs_write(wr_direct, DEV, buf, 0, 100, 1), EBADF);
-		iotest_fill(buf, 4096, 1, 4096);
-		CHECK(phxfs_write(wr_direct, DEV, buf, 0, 4096, 4096) == 4096,
+		PT_CHECK_ERR(phxfs_write(wr_direct, DEV, buf, 0, 100, 1), EBADF);
+		phxfs_pattern_fill(buf, 4096, 1, 4096);
+		PT_CHECK(phxfs_write(wr_direct, DEV, buf, 0, 4096, 4096) == 4096,
 		      "aligned write on O_WRONLY|O_DIRECT: %s",
 		      strerror(errno));
 	}
 
-	CHECK(phxfs_read(rd, DEV, buf, 0, 0, 0) == 0, "read of 0 bytes");
-	CHECK(phxfs_mode(DEV) == PHXFS_MODE_COMPAT, "mode %d",
+	PT_CHECK(phxfs_read(rd, DEV, buf, 0, 0, 0) == 0, "read of 0 bytes");
+	PT_CHECK(phxfs_mode(DEV) == PHXFS_MODE_COMPAT, "mode %d",
 	      phxfs_mode(DEV));
 	close(rd);
 	close(wr);
@@ -257,14 +257,14 @@ int main(void)
 
 	/* Read at the first call: the I/O calls work with or without GPUs. */
 	setenv("PHXFS_COMPAT", "on", 1);
-	iotest_path(path, sizeof(path), "host-read");
-	iotest_path(wpath, sizeof(wpath), "host-write");
-	if (!m.bytes || iotest_create(path, FILE_SIZE, 1) ||
-	    iotest_create(wpath, FILE_SIZE, 2)) {
+	pt_path(path, sizeof(path), "host-read");
+	pt_path(wpath, sizeof(wpath), "host-write");
+	if (!m.bytes || pt_create_pattern(path, FILE_SIZE, 1) ||
+	    pt_create_pattern(wpath, FILE_SIZE, 2)) {
 		fprintf(stderr, "FAIL setup: %s: %s\n", path, strerror(errno));
 		return 1;
 	}
-	iotest_fill(m.bytes, FILE_SIZE, 2, 0);
+	phxfs_pattern_fill(m.bytes, FILE_SIZE, 2, 0);
 	if (phxfs_open(DEV)) {
 		fprintf(stderr, "FAIL phxfs_open: %s\n", strerror(errno));
 		return 1;
@@ -294,12 +294,12 @@ int main(void)
 	close(check_fd);
 
 	errors(path, dir ? dir : ".");
-	CHECK(phxfs_close(DEV) == 0, "close");
-	CHECK_ERR(phxfs_read(0, DEV, path, 0, 1, 0), ENODEV);
+	PT_CHECK(phxfs_close(DEV) == 0, "close");
+	PT_CHECK_ERR(phxfs_read(0, DEV, path, 0, 1, 0), ENODEV);
 	unlink(path);
 	unlink(wpath);
 	free(m.bytes);
-	if (failures)
+	if (pt_failures)
 		return 1;
 	printf("host I/O: reads and writes, buffered%s, every byte as expected; errno cases as documented\n",
 	       direct >= 0 ? " and O_DIRECT" : "");

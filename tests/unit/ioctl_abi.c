@@ -4,22 +4,20 @@
  * and command number. A change here breaks binaries already in the field,
  * so it must be deliberate: append members, never move them.
  */
+#define _GNU_SOURCE
+#include "../common/phxcheck.h"
+
 #include <stddef.h>
-#include <stdio.h>
-#include <string.h>
 
 #include <phxfs/phxfs_ioctl.h>
 
-static int failures;
-
-static void expect(const char *what, unsigned long got, unsigned long want)
-{
-	if (got != want) {
-		fprintf(stderr, "FAIL %s: %lu (%#lx), expected %lu (%#lx)\n",
-			what, got, got, want, want);
-		failures++;
-	}
-}
+/* A pinned number: @got must be @want. */
+#define expect(what, got, want)					\
+	do {								\
+		unsigned long got_ = (got), want_ = (want);		\
+		PT_CHECK(got_ == want_, "%s: %lu (%#lx), expected %lu (%#lx)", \
+			 what, got_, got_, want_, want_);		\
+	} while (0)
 
 #define SIZE(type, n) expect("sizeof(" #type ")", sizeof(type), n)
 #define OFF(type, m, n) expect("offsetof(" #type ", " #m ")", offsetof(type, m), n)
@@ -27,6 +25,7 @@ static void expect(const char *what, unsigned long got, unsigned long want)
 
 int main(void)
 {
+	pt_init("ioctl_abi");
 	SIZE(struct phxfs_version, 24);
 	OFF(struct phxfs_version, abi_major, 0);
 	OFF(struct phxfs_version, abi_minor, 4);
@@ -72,10 +71,5 @@ int main(void)
 	expect("PHXFS_ABI_MAJOR", PHXFS_ABI_MAJOR, 1);
 	expect("strlen(PHXFS_DEVNAME_PREFIX)", strlen(PHXFS_DEVNAME_PREFIX), 9);
 
-	if (failures) {
-		fprintf(stderr, "%d ABI mismatches\n", failures);
-		return 1;
-	}
-	printf("ioctl ABI: 5 structs, 5 commands as pinned\n");
-	return 0;
+	return pt_summary();
 }

@@ -113,14 +113,14 @@ static void parser(void)
 	struct phxfs_knobs def, k;
 
 	phxfs_knobs_default(&def, 8);
-	CHECK(def.compat == PHXFS_COMPAT_AUTO && def.threads == 8 &&
+	PT_CHECK(def.compat == PHXFS_COMPAT_AUTO && def.threads == 8 &&
 	      def.chunk_size == 4 * MIB && def.bounce_size == 4 * MIB &&
 	      def.small_io == MIB && def.pipeline_step == 4 * MIB,
 	      "defaults for 8 CPUs");
 	phxfs_knobs_default(&k, 64);
-	CHECK(k.threads == 16, "threads for 64 CPUs: %u", k.threads);
+	PT_CHECK(k.threads == 16, "threads for 64 CPUs: %u", k.threads);
 	phxfs_knobs_default(&k, -1);
-	CHECK(k.threads == 1, "threads when the CPUs are unknown: %u",
+	PT_CHECK(k.threads == 1, "threads when the CPUs are unknown: %u",
 	      k.threads);
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -130,36 +130,36 @@ static void parser(void)
 
 		k = def;
 		ret = phxfs_knob_parse(&k, c->knob, c->text, &why);
-		CHECK(ret == (c->ok ? 0 : -1), "%s=\"%s\": returned %d",
+		PT_CHECK(ret == (c->ok ? 0 : -1), "%s=\"%s\": returned %d",
 		      phxfs_knob_name(c->knob), c->text, ret);
 		if (c->ok) {
-			CHECK(value_of(&k, c->knob) == c->value,
+			PT_CHECK(value_of(&k, c->knob) == c->value,
 			      "%s=\"%s\": %llu, expected %llu",
 			      phxfs_knob_name(c->knob), c->text,
 			      value_of(&k, c->knob), c->value);
 		} else {
-			CHECK(why && *why, "%s=\"%s\": no reason given",
+			PT_CHECK(why && *why, "%s=\"%s\": no reason given",
 			      phxfs_knob_name(c->knob), c->text);
-			CHECK(value_of(&k, c->knob) == value_of(&def, c->knob),
+			PT_CHECK(value_of(&k, c->knob) == value_of(&def, c->knob),
 			      "%s=\"%s\": value changed on failure",
 			      phxfs_knob_name(c->knob), c->text);
 		}
 		/* No other knob moves. */
 		for (int o = 0; o < PHXFS_KNOB_COUNT; o++)
-			CHECK(o == (int)c->knob ||
+			PT_CHECK(o == (int)c->knob ||
 			      value_of(&k, o) == value_of(&def, o),
 			      "%s=\"%s\" changed %s", phxfs_knob_name(c->knob),
 			      c->text, phxfs_knob_name(o));
 	}
 	for (int o = 0; o < PHXFS_KNOB_COUNT; o++) {
 		k = def;
-		CHECK(!phxfs_knob_parse(&k, o, NULL, NULL) &&
+		PT_CHECK(!phxfs_knob_parse(&k, o, NULL, NULL) &&
 		      !phxfs_knob_parse(&k, o, "", NULL) &&
 		      !memcmp(&k, &def, sizeof(k)),
 		      "%s unset or empty is not the default",
 		      phxfs_knob_name(o));
 	}
-	CHECK(!strcmp(phxfs_knob_name(PHXFS_KNOB_SMALL_IO), "PHXFS_SMALL_IO") &&
+	PT_CHECK(!strcmp(phxfs_knob_name(PHXFS_KNOB_SMALL_IO), "PHXFS_SMALL_IO") &&
 	      !strcmp(phxfs_knob_name(PHXFS_KNOB_PIPELINE_STEP),
 		      "PHXFS_PIPELINE_STEP"), "knob name");
 }
@@ -183,7 +183,7 @@ static void malformed_env(const char *var, const char *value)
 	pid_t pid;
 
 	if (pipe(fds)) {
-		CHECK(0, "pipe: %s", strerror(errno));
+		PT_CHECK(0, "pipe: %s", strerror(errno));
 		return;
 	}
 	pid = fork();
@@ -206,9 +206,9 @@ static void malformed_env(const char *var, const char *value)
 	waitpid(pid, &status, 0);
 	for (ssize_t i = 0; i < len; i++)
 		lines += out[i] == '\n';
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	PT_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "%s=%s: phxfs_open did not fail with EINVAL", var, value);
-	CHECK(lines == 1 && strstr(out, var) && strstr(out, value),
+	PT_CHECK(lines == 1 && strstr(out, var) && strstr(out, value),
 	      "%s=%s: stderr is \"%s\", expected one line naming it", var,
 	      value, out);
 }
@@ -238,7 +238,7 @@ static void read_once(void)
 		_exit(bad);
 	}
 	waitpid(pid, &status, 0);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	PT_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "values not taken from the environment, or not once");
 }
 
@@ -252,7 +252,7 @@ int main(void)
 	malformed_env("PHXFS_SMALL_IO", "1T");
 	malformed_env("PHXFS_PIPELINE_STEP", "100K1");
 	read_once();
-	if (failures)
+	if (pt_failures)
 		return 1;
 	printf("knobs: %zu values parsed as expected; malformed ones fail phxfs_open with one line\n",
 	       sizeof(cases) / sizeof(cases[0]));

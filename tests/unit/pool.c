@@ -47,12 +47,12 @@ static void every_piece_once(const char *when)
 	clear_runs();
 	phxfs_pool_run(count_piece, &c, PIECES);
 	for (int i = 0; i < PIECES; i++)
-		CHECK(runs[i] == 1, "%s: piece %d ran %d times", when, i,
+		PT_CHECK(runs[i] == 1, "%s: piece %d ran %d times", when, i,
 		      (int)runs[i]);
 	clear_runs();
 	phxfs_pool_run(count_piece, &c, 0);
 	phxfs_pool_run(count_piece, &c, 1);
-	CHECK(runs[0] == 1 && runs[1] == 0, "%s: one piece", when);
+	PT_CHECK(runs[0] == 1 && runs[1] == 0, "%s: one piece", when);
 }
 
 static void cancel(unsigned int threads)
@@ -63,10 +63,10 @@ static void cancel(unsigned int threads)
 	clear_runs();
 	phxfs_pool_run(count_piece, &c, PIECES);
 	for (int i = 0; i <= 10; i++)
-		CHECK(runs[i] == 1, "cancel: piece %d before it ran %d times",
+		PT_CHECK(runs[i] == 1, "cancel: piece %d before it ran %d times",
 		      i, (int)runs[i]);
 	for (int i = 11; i < PIECES; i++) {
-		CHECK(runs[i] <= 1, "cancel: piece %d ran %d times", i,
+		PT_CHECK(runs[i] <= 1, "cancel: piece %d ran %d times", i,
 		      (int)runs[i]);
 		after += runs[i];
 	}
@@ -74,7 +74,7 @@ static void cancel(unsigned int threads)
 	 * One worker takes pieces one by one: none after the cancel. More
 	 * may have taken some before it: how many is up to the scheduler.
 	 */
-	CHECK(threads > 1 || after == 0, "cancel: %d pieces after it", after);
+	PT_CHECK(threads > 1 || after == 0, "cancel: %d pieces after it", after);
 }
 
 static sem_t started, release;
@@ -118,10 +118,10 @@ static void forked(void)
 
 	if (pid == 0) {
 		every_piece_once("in a forked child");
-		_exit(failures != 0);
+		_exit(pt_failures != 0);
 	}
 	waitpid(pid, &status, 0);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	PT_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "forked child: status %#x", status);
 }
 
@@ -139,7 +139,7 @@ int main(void)
 	every_piece_once("parent after fork");
 	phxfs_pool_shutdown();
 	every_piece_once("after shutdown");
-	if (failures)
+	if (pt_failures)
 		return 1;
 	printf("pool: %u workers; pieces once each, cancel, independent requests, fork, shutdown\n",
 	       knobs->threads);

@@ -4,9 +4,8 @@
  * every edge, lookups of contained sub-ranges, removal; checked against a
  * brute-force model over thousands of random operations.
  */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
+#define _GNU_SOURCE
+#include "../common/phxcheck.h"
 
 #include "regmap.h"
 
@@ -14,18 +13,6 @@
 #define CELL 64
 
 static int owner[SLOTS];	/* 0 free, else 1 + index into starts */
-static int failures;
-
-#define CHECK(cond, ...)						\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "FAIL line %d: ", __LINE__);	\
-			fprintf(stderr, __VA_ARGS__);			\
-			fputc('\n', stderr);				\
-			failures++;					\
-		}							\
-	} while (0)
-
 static unsigned int next_random(unsigned int *state)
 {
 	*state ^= *state << 13;
@@ -48,6 +35,8 @@ int main(void)
 	unsigned int seed = 12345;
 	int inserted = 0, refused = 0, removed = 0;
 
+	pt_init("regmap");
+
 	for (int op = 0; op < 20000; op++) {
 		size_t cell = (size_t)next_random(&seed) % SLOTS;
 		size_t n = 1 + (size_t)next_random(&seed) % 16;
@@ -62,7 +51,7 @@ int main(void)
 			int free_in_model = model_free(cell, n);
 			int ret = phxfs_regmap_insert(&map, &reg);
 
-			CHECK((ret == 0) == free_in_model,
+			PT_CHECK((ret == 0) == free_in_model,
 			      "insert [%zu,+%zu): %d, model free %d", cell, n,
 			      ret, free_in_model);
 			if (ret == 0) {
@@ -70,7 +59,7 @@ int main(void)
 					owner[i] = 1 + (int)cell;
 				inserted++;
 			} else {
-				CHECK(errno == EINVAL, "overlap errno %d", errno);
+				PT_CHECK(errno == EINVAL, "overlap errno %d", errno);
 				refused++;
 			}
 		} else if (owner[cell]) {
@@ -81,10 +70,10 @@ int main(void)
 				end++;
 			/* A sub-range inside is found; one past the end is not. */
 			r = phxfs_regmap_find(&map, 0x10000 + cell * CELL, CELL);
-			CHECK(r && r->dev_addr == 0x10000 + start * CELL &&
+			PT_CHECK(r && r->dev_addr == 0x10000 + start * CELL &&
 			      r->len == (end - start) * CELL, "find in [%zu,%zu)",
 			      start, end);
-			CHECK(!phxfs_regmap_find(&map, 0x10000 + start * CELL,
+			PT_CHECK(!phxfs_regmap_find(&map, 0x10000 + start * CELL,
 						 (end - start) * CELL + 1),
 			      "find past end of [%zu,%zu)", start, end);
 			if (r) {
@@ -94,17 +83,15 @@ int main(void)
 				removed++;
 			}
 		} else {
-			CHECK(!phxfs_regmap_find(&map, addr, 1),
+			PT_CHECK(!phxfs_regmap_find(&map, addr, 1),
 			      "find in a free cell %zu", cell);
 		}
 		for (size_t i = 1; i < map.count; i++)
-			CHECK(map.regs[i - 1].dev_addr + map.regs[i - 1].len <=
+			PT_CHECK(map.regs[i - 1].dev_addr + map.regs[i - 1].len <=
 			      map.regs[i].dev_addr, "order at %zu", i);
 	}
 	phxfs_regmap_free(&map);
-	if (failures)
-		return 1;
-	printf("regmap: %d inserted, %d overlaps refused, %d removed, order kept\n",
-	       inserted, refused, removed);
-	return 0;
+	pt_note("%d inserted, %d overlaps refused, %d removed", inserted,
+		refused, removed);
+	return pt_summary();
 }
