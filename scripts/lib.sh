@@ -2,14 +2,10 @@
 # shellcheck shell=bash
 # Sourced by the scripts in this directory.
 
-# Where builds go: <source>/build*, except for a source tree under /tmp,
-# which the VM tests' guest cannot see (it mounts a fresh tmpfs there).
+# Where builds go: <source>/build*, wherever the source tree is (the VM
+# tests' guest sees the host's /tmp too).
 phxfs_build_root() {
-	local src=$1
-	case "$src/" in
-	/tmp/*) echo "/var/tmp/phoenix-build-$(printf '%s' "$src" | cksum | cut -d' ' -f1)" ;;
-	*) echo "$src" ;;
-	esac
+	echo "$1"
 }
 
 # The apt mirror of this machine's own configuration, for a suite: prints the

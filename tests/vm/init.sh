@@ -5,8 +5,11 @@
 # /init of the initramfs that tests/vm/phxvm builds. Runs under busybox sh.
 #
 # It mounts the host's root (shared read-only over 9p) at /host, puts
-# proc, sys, dev and tmpfs on /tmp, /run, /dev/shm into it, loads the NVMe
-# driver, and runs one job chrooted into /host. It talks to the host only
+# proc, sys, dev and tmpfs on /run, /dev/shm into it, loads the NVMe
+# driver, and runs one job chrooted into /host. The host's /tmp stays
+# visible (read-only, like the rest), so build and source trees may live
+# there; the guest's scratch space is a tmpfs of its own, /run/phxvm
+# (PHXVM_SCRATCH, also HOME and TMPDIR). It talks to the host only
 # through the console: every line meant for the harness starts with
 # "PHXVM-<token> ", where <token> comes from the kernel command line. After
 # the job it prints the whole kernel log between markers and powers off.
@@ -14,7 +17,7 @@
 # Kernel command line parameters (set by phxvm):
 #   phxvm.token=HEX   marker token of this run
 #   phxvm.job=PATH    host path of the job file; read over 9p before the
-#                     tmpfs covers /host/tmp. It is sourced and sets:
+#                     tmpfs covers /host/run. It is sourced and sets:
 #     PHXVM_CWD, PHXVM_INSMOD (1: insmod $PHXVM_KMOD before the command,
 #     rmmod phxfs after), PHXVM_KMOD, PHXVM_KMOD_ARGS (one string),
 #     PHXVM_NAME, PHXVM_BAR_BDF (a BDF, or "auto": the one ivshmem device
@@ -83,9 +86,11 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose hostroo
 [ -r "/host$JOB" ] || fail "job file $JOB not readable over 9p"
 cp "/host$JOB" /phxvm/job || fail "copying the job file failed"
 
+# The guest's scratch space, in the guest's own /run.
+SCRATCH=/run/phxvm
 for m in "proc proc /host/proc" "sysfs sysfs /host/sys" "devtmpfs devtmpfs /host/dev" \
 	"devpts devpts /host/dev/pts" "tmpfs tmpfs /host/dev/shm mode=1777" \
-	"tmpfs tmpfs /host/tmp mode=1777" "tmpfs tmpfs /host/run mode=755"; do
+	"tmpfs tmpfs /host/run mode=755" "tmpfs tmpfs /host$SCRATCH mode=1777"; do
 	# shellcheck disable=SC2086 # "type source target [options]"
 	set -- $m
 	mkdir -p "$3" 2>/dev/null
@@ -102,7 +107,8 @@ hostname phxvm
 in_host() {
 	chroot /host /usr/bin/env -i \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		HOME=/tmp TMPDIR=/tmp LANG=C.UTF-8 TERM=dumb \
+		HOME=$SCRATCH TMPDIR=$SCRATCH LANG=C.UTF-8 TERM=dumb \
+		PHXVM_SCRATCH=$SCRATCH \
 		PHXVM_NAME="$PHXVM_NAME" \
 		PHXVM_NVME=/dev/nvme0n1 \
 		PHXVM_NVME_BDF="$PHXVM_NVME_BDF" \

@@ -41,7 +41,7 @@ static void send_fd(int sock, int fd, const struct handoff *h)
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	if (sendmsg(sock, &msg, 0) != sizeof(*h))
-		vmtest_fail("sendmsg: %s", strerror(errno));
+		pt_fail("sendmsg: %s", strerror(errno));
 }
 
 static int recv_fd(int sock, struct handoff *h)
@@ -55,10 +55,10 @@ static int recv_fd(int sock, struct handoff *h)
 	int fd;
 
 	if (recvmsg(sock, &msg, 0) != sizeof(*h))
-		vmtest_fail("recvmsg: %s", strerror(errno));
+		pt_fail("recvmsg: %s", strerror(errno));
 	c = CMSG_FIRSTHDR(&msg);
 	if (!c || c->cmsg_type != SCM_RIGHTS)
-		vmtest_fail("no descriptor came");
+		pt_fail("no descriptor came");
 	memcpy(&fd, CMSG_DATA(c), sizeof(int));
 	return fd;
 }
@@ -75,11 +75,11 @@ static int stranger(int sock)
 	struct phxfs_unmap u = { .handle = h.handle };
 	void *vma, *mine;
 
-	vmtest_name = "foreign_access(stranger)";
+	pt_name = "foreign_access(stranger)";
 	/* The owner's node: no mapping, no questions, no undoing. */
 	vma = mmap(NULL, REG_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (vma != MAP_FAILED)
-		vmtest_fail("mmap of the owner's node succeeded");
+		pt_fail("mmap of the owner's node succeeded");
 	map.dev_addr = (uintptr_t)bar + h.bar_off;
 	map.length = REG_LEN;
 	map.user_addr = (uintptr_t)bar;
@@ -90,15 +90,15 @@ static int stranger(int sock)
 	/* The owner's target address means nothing here. */
 	drive = open(vmtest_env("PHXVM_NVME"), O_RDONLY | O_DIRECT);
 	if (drive < 0)
-		vmtest_fail("open drive: %s", strerror(errno));
+		pt_fail("open drive: %s", strerror(errno));
 	PHXTEST_EXPECT_ERR(pread(drive, (void *)(uintptr_t)h.target, 4096, 0),
 		    EFAULT);
 
 	/* Its own node cannot take memory another process registered. */
-	PHXTEST_OK(phxfs_open(0));
+	PT_OK(phxfs_open(0));
 	PHXTEST_EXPECT_ERR(phxfs_regmem(0, bar + h.bar_off, REG_LEN, &mine),
 			   EBUSY);
-	PHXTEST_OK(phxfs_close(0));
+	PT_OK(phxfs_close(0));
 	close(drive);
 	close(fd);
 	return 0;
@@ -115,22 +115,22 @@ int main(int argc, char **argv)
 	pid_t pid;
 	char arg[16];
 
-	vmtest_name = "foreign_access";
+	pt_name = "foreign_access";
 	if (argc == 3 && !strcmp(argv[1], "stranger"))
 		return stranger(atoi(argv[2]));
 
 	bar = phxtest_map_bar(&bar_size);
 	memset(bar + h.bar_off, MARK, REG_LEN);
-	PHXTEST_OK(phxfs_open(0));
-	PHXTEST_OK(phxfs_regmem(0, bar + h.bar_off, REG_LEN, &target));
+	PT_OK(phxfs_open(0));
+	PT_OK(phxfs_regmem(0, bar + h.bar_off, REG_LEN, &target));
 	h.target = (uintptr_t)target;
 
 	/* The node and the mapping's handle, as the library holds them. */
 	node = open("/dev/" PHXFS_DEVNAME_PREFIX "0", O_RDWR);
 	if (node < 0)
-		vmtest_fail("open node: %s", strerror(errno));
+		pt_fail("open node: %s", strerror(errno));
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv))
-		vmtest_fail("socketpair: %s", strerror(errno));
+		pt_fail("socketpair: %s", strerror(errno));
 	vma = mmap(NULL, REG_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, node, 0);
 	{
 		struct phxfs_map m = {
@@ -139,13 +139,13 @@ int main(int argc, char **argv)
 		};
 
 		if (vma == MAP_FAILED || ioctl(node, PHXFS_IOC_MAP, &m))
-			vmtest_fail("owner's own MAP: %s", strerror(errno));
+			pt_fail("owner's own MAP: %s", strerror(errno));
 		h.handle = m.handle;
 	}
 
 	pid = fork();
 	if (pid < 0)
-		vmtest_fail("fork: %s", strerror(errno));
+		pt_fail("fork: %s", strerror(errno));
 	if (!pid) {
 		close(sv[0]);
 		snprintf(arg, sizeof(arg), "%d", sv[1]);
@@ -157,22 +157,22 @@ int main(int argc, char **argv)
 	send_fd(sv[0], node, &h);
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))
-		vmtest_fail("the stranger's checks failed (status %#x)", status);
+		pt_fail("the stranger's checks failed (status %#x)", status);
 
 	/* The owner's side is as it was. */
 	q.handle = h.handle;
 	if (ioctl(node, PHXFS_IOC_QUERY, &q) || q.state != PHXFS_MAP_LIVE)
-		vmtest_fail("the owner's mapping is not live: %s",
-			    strerror(errno));
+		pt_fail("the owner's mapping is not live: %s",
+			strerror(errno));
 	for (size_t i = 0; i < REG_LEN; i++)
 		if (bar[h.bar_off + i] != MARK)
-			vmtest_fail("the owner's memory changed at byte %zu", i);
+			pt_fail("the owner's memory changed at byte %zu", i);
 	munmap(vma, REG_LEN);
 	close(node);
-	PHXTEST_OK(phxfs_deregmem(0, bar + h.bar_off, REG_LEN));
-	PHXTEST_OK(phxfs_close(0));
+	PT_OK(phxfs_deregmem(0, bar + h.bar_off, REG_LEN));
+	PT_OK(phxfs_close(0));
 	if (phxtest_counter("mappings") || phxtest_counter("pinned_bytes"))
-		vmtest_fail("mappings left after the owner closed");
-	vmtest_note("a second process handed the node could not map, query, unmap, reach or re-register the owner's memory");
+		pt_fail("mappings left after the owner closed");
+	pt_note("a second process handed the node could not map, query, unmap, reach or re-register the owner's memory");
 	return 0;
 }

@@ -32,8 +32,6 @@
 #define KIB ((size_t)1 << 10)
 #define MIB ((size_t)1 << 20)
 
-#define MNT "/tmp/mnt"
-#define PATH MNT "/data.h5"
 
 #define BYTES_LEN (5 * MIB + 321)	/* contiguous 1-D uint8 */
 #define ROWS 700			/* 2-D int32, contiguous and chunked */
@@ -45,12 +43,9 @@
 #define POISON 0x5a
 
 static unsigned char *bar;
-
-static void run(const char *cmd)
-{
-	if (system(cmd))
-		vmtest_fail("'%s' failed", cmd);
-}
+/* The mounted file system, and the file of the test in it. */
+static const char *mnt;
+static char path[300];
 
 static int value(size_t i)
 {
@@ -70,44 +65,44 @@ static void create_file(void)
 	hid_t f, s1, s2, dcpl, d;
 
 	if (!bytes || !ints)
-		vmtest_fail("out of memory");
+		pt_fail("out of memory");
 	for (size_t i = 0; i < BYTES_LEN; i++)
 		bytes[i] = byte_at(i);
 	for (size_t i = 0; i < ROWS * COLS; i++)
 		ints[i] = value(i);
-	f = H5Fcreate(PATH, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+	f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
 	s1 = H5Screate_simple(1, &blen, NULL);
 	s2 = H5Screate_simple(2, dims, NULL);
 	dcpl = H5Pcreate(H5P_DATASET_CREATE);
 	if (f < 0 || s1 < 0 || s2 < 0 || dcpl < 0 ||
 	    H5Pset_chunk(dcpl, 2, cdims) < 0)
-		vmtest_fail("cannot create %s", PATH);
+		pt_fail("cannot create %s", path);
 	d = H5Dcreate2(f, "bytes", H5T_NATIVE_UCHAR, s1, H5P_DEFAULT,
 		       H5P_DEFAULT, H5P_DEFAULT);
 	if (d < 0 || H5Dwrite(d, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL,
 			      H5P_DEFAULT, bytes) < 0 || H5Dclose(d) < 0)
-		vmtest_fail("cannot write 'bytes'");
+		pt_fail("cannot write 'bytes'");
 	d = H5Dcreate2(f, "ints", H5T_NATIVE_INT, s2, H5P_DEFAULT, H5P_DEFAULT,
 		       H5P_DEFAULT);
 	if (d < 0 || H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL,
 			      H5P_DEFAULT, ints) < 0 || H5Dclose(d) < 0)
-		vmtest_fail("cannot write 'ints'");
+		pt_fail("cannot write 'ints'");
 	d = H5Dcreate2(f, "chunked", H5T_NATIVE_INT, s2, H5P_DEFAULT, dcpl,
 		       H5P_DEFAULT);
 	if (d < 0 || H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL,
 			      H5P_DEFAULT, ints) < 0 || H5Dclose(d) < 0)
-		vmtest_fail("cannot write 'chunked'");
+		pt_fail("cannot write 'chunked'");
 	d = H5Pset_deflate(dcpl, 6) < 0 ? H5I_INVALID_HID :
 	    H5Dcreate2(f, "deflated", H5T_NATIVE_INT, s2, H5P_DEFAULT, dcpl,
 		       H5P_DEFAULT);
 	if (d < 0 || H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL,
 			      H5P_DEFAULT, ints) < 0 || H5Dclose(d) < 0)
-		vmtest_fail("cannot write 'deflated'");
+		pt_fail("cannot write 'deflated'");
 	H5Pclose(dcpl);
 	H5Sclose(s1);
 	H5Sclose(s2);
 	if (H5Fclose(f) < 0)
-		vmtest_fail("cannot close %s", PATH);
+		pt_fail("cannot close %s", path);
 	free(bytes);
 	free(ints);
 }
@@ -119,10 +114,10 @@ static hid_t selection(hid_t d, const hsize_t *start, const hsize_t *count,
 	hid_t fs = H5Dget_space(d);
 
 	if (fs < 0)
-		vmtest_fail("H5Dget_space");
+		pt_fail("H5Dget_space");
 	if (count && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL,
 					 count, NULL) < 0)
-		vmtest_fail("H5Sselect_hyperslab");
+		pt_fail("H5Sselect_hyperslab");
 	*n = (hsize_t)H5Sget_select_npoints(fs);
 	return fs;
 }
@@ -143,27 +138,27 @@ static void check_read(hid_t fn, hid_t fv, const char *name, hid_t type,
 	unsigned char *want;
 
 	if (dn < 0 || dv < 0)
-		vmtest_fail("%s: cannot open", name);
+		pt_fail("%s: cannot open", name);
 	fs = selection(dn, start, count, &n);
 	len = (size_t)n * esize;
 	if (at + len + 4 * KIB > REG_LEN)
-		vmtest_fail("%s: %zu bytes do not fit", name, len);
+		pt_fail("%s: %zu bytes do not fit", name, len);
 	ms = H5Screate_simple(1, &n, NULL);
 	want = malloc(len);
 	memset(bar + at, POISON, len + 4 * KIB);
 	if (!want || H5Dread(dn, type, ms, fs, H5P_DEFAULT, want) < 0)
-		vmtest_fail("%s: native H5Dread", name);
+		pt_fail("%s: native H5Dread", name);
 	if (H5Dread(dv, type, ms, fs, H5P_DEFAULT, bar + at) < 0)
-		vmtest_fail("%s: H5Dread through the connector", name);
+		pt_fail("%s: H5Dread through the connector", name);
 	for (size_t i = 0; i < len; i++)
 		if (bar[at + i] != want[i])
-			vmtest_fail("%s: byte %zu of %zu in device memory is 0x%02x, expected 0x%02x",
-				    name, i, len, bar[at + i], want[i]);
+			pt_fail("%s: byte %zu of %zu in device memory is 0x%02x, expected 0x%02x",
+				name, i, len, bar[at + i], want[i]);
 	for (size_t i = len; i < len + 4 * KIB; i++)
 		if (bar[at + i] != POISON)
-			vmtest_fail("%s: device memory %zu bytes past the read changed",
-				    name, i - len);
-	vmtest_note("%s: %zu bytes into device memory, right", name, len);
+			pt_fail("%s: device memory %zu bytes past the read changed",
+				name, i - len);
+	pt_note("%s: %zu bytes into device memory, right", name, len);
 	free(want);
 	H5Sclose(ms);
 	H5Sclose(fs);
@@ -179,10 +174,10 @@ static void check_host_read(hid_t fv)
 
 	if (!host || d < 0 || H5Dread(d, H5T_NATIVE_UCHAR, H5S_ALL, H5S_ALL,
 				      H5P_DEFAULT, host) < 0)
-		vmtest_fail("H5Dread into host memory");
+		pt_fail("H5Dread into host memory");
 	for (size_t i = 0; i < BYTES_LEN; i++)
 		if (host[i] != byte_at(i))
-			vmtest_fail("host read: byte %zu wrong", i);
+			pt_fail("host read: byte %zu wrong", i);
 	free(host);
 	H5Dclose(d);
 }
@@ -196,24 +191,24 @@ static void check_write(void)
 	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS), f, d, fs, ms;
 
 	if (!back || phxfs_vol_set_fapl(fapl, 0) < 0)
-		vmtest_fail("write: set-up");
+		pt_fail("write: set-up");
 	for (size_t i = 0; i < 300 * COLS; i++)
 		src[i] = -value(i) - 1;
-	f = H5Fopen(PATH, H5F_ACC_RDWR, fapl);
+	f = H5Fopen(path, H5F_ACC_RDWR, fapl);
 	d = H5Dopen2(f, "ints", H5P_DEFAULT);
 	fs = selection(d, start, count, &n);
 	ms = H5Screate_simple(1, &n, NULL);
 	if (d < 0 || H5Dwrite(d, H5T_NATIVE_INT, ms, fs, H5P_DEFAULT, src) < 0)
-		vmtest_fail("H5Dwrite from device memory");
+		pt_fail("H5Dwrite from device memory");
 	H5Dclose(d);
 	H5Fclose(f);
-	f = H5Fopen(PATH, H5F_ACC_RDONLY, H5P_DEFAULT);
+	f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
 	d = H5Dopen2(f, "ints", H5P_DEFAULT);
 	if (d < 0 || H5Dread(d, H5T_NATIVE_INT, ms, fs, H5P_DEFAULT, back) < 0)
-		vmtest_fail("native read-back");
+		pt_fail("native read-back");
 	if (memcmp(back, src, len))
-		vmtest_fail("the rows written from device memory read back wrong");
-	vmtest_note("ints: %zu bytes written from device memory, right", len);
+		pt_fail("the rows written from device memory read back wrong");
+	pt_note("ints: %zu bytes written from device memory, right", len);
 	H5Dclose(d);
 	H5Fclose(f);
 	H5Sclose(ms);
@@ -231,30 +226,27 @@ int main(void)
 	size_t bar_size;
 	hid_t fapl, fn, fv;
 	void *target;
-	char cmd[256];
 
-	vmtest_name = "hdf5_vol";
+	pt_name = "hdf5_vol";
 	bar = phxtest_map_bar(&bar_size);
 	if (bar_size < REG_LEN)
-		vmtest_fail("the BAR (%zu bytes) is too small", bar_size);
-	snprintf(cmd, sizeof(cmd),
-		 "modprobe ext4 && mkfs.ext4 -q -F -E nodiscard %s 128M && mkdir -p " MNT " && mount -t ext4 %s " MNT,
-		 vmtest_env("PHXVM_NVME"), vmtest_env("PHXVM_NVME"));
-	run(cmd);
+		pt_fail("the BAR (%zu bytes) is too small", bar_size);
+	mnt = phxtest_mount_ext4("-E nodiscard", "128M");
+	snprintf(path, sizeof(path), "%s/data.h5", mnt);
 	create_file();
 
-	PHXTEST_OK(phxfs_open(0));
+	PT_OK(phxfs_open(0));
 	if (phxfs_mode(0) != PHXFS_MODE_DIRECT)
-		vmtest_fail("phxfs_mode: %d, expected direct", phxfs_mode(0));
-	PHXTEST_OK(phxfs_regmem(0, bar, REG_LEN, &target));
+		pt_fail("phxfs_mode: %d, expected direct", phxfs_mode(0));
+	PT_OK(phxfs_regmem(0, bar, REG_LEN, &target));
 
 	fapl = H5Pcreate(H5P_FILE_ACCESS);
 	if (fapl < 0 || phxfs_vol_set_fapl(fapl, 0) < 0)
-		vmtest_fail("phxfs_vol_set_fapl");
-	fn = H5Fopen(PATH, H5F_ACC_RDONLY, H5P_DEFAULT);
-	fv = H5Fopen(PATH, H5F_ACC_RDONLY, fapl);
+		pt_fail("phxfs_vol_set_fapl");
+	fn = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+	fv = H5Fopen(path, H5F_ACC_RDONLY, fapl);
 	if (fn < 0 || fv < 0)
-		vmtest_fail("cannot open %s", PATH);
+		pt_fail("cannot open %s", path);
 	check_read(fn, fv, "bytes", H5T_NATIVE_UCHAR, NULL, NULL, 0);
 	check_read(fn, fv, "bytes", H5T_NATIVE_UCHAR, &b_start, &b_count,
 		   6 * MIB + 3);
@@ -264,18 +256,18 @@ int main(void)
 		   20 * MIB + 4 * KIB);
 	phxfs_vol_get_stats(&st);
 	if (st.direct_reads != 5 || st.fallback_reads)
-		vmtest_fail("%llu direct reads and %llu through HDF5; expected 5 and 0",
-			    (unsigned long long)st.direct_reads,
-			    (unsigned long long)st.fallback_reads);
+		pt_fail("%llu direct reads and %llu through HDF5; expected 5 and 0",
+			(unsigned long long)st.direct_reads,
+			(unsigned long long)st.fallback_reads);
 	/* Filtered: HDF5 decompresses, into device memory all the same. */
 	check_read(fn, fv, "deflated", H5T_NATIVE_INT, c_start, c_count,
 		   24 * MIB);
 	check_host_read(fv);
 	phxfs_vol_get_stats(&st);
 	if (st.direct_reads != 5 || st.fallback_reads != 2)
-		vmtest_fail("the deflated and host reads were not left to HDF5");
+		pt_fail("the deflated and host reads were not left to HDF5");
 	if (phxtest_counter("mappings") != 1)
-		vmtest_fail("the module does not map the registration");
+		pt_fail("the module does not map the registration");
 	H5Fclose(fn);
 	H5Fclose(fv);
 	H5Pclose(fapl);
@@ -283,14 +275,14 @@ int main(void)
 	check_write();
 	phxfs_vol_get_stats(&st);
 	if (st.direct_writes != 1)
-		vmtest_fail("%llu direct writes; expected 1",
-			    (unsigned long long)st.direct_writes);
+		pt_fail("%llu direct writes; expected 1",
+			(unsigned long long)st.direct_writes);
 
-	PHXTEST_OK(phxfs_deregmem(0, bar, REG_LEN));
-	PHXTEST_OK(phxfs_close(0));
+	PT_OK(phxfs_deregmem(0, bar, REG_LEN));
+	PT_OK(phxfs_close(0));
 	H5close();
-	if (umount(MNT))
-		vmtest_fail("umount: %s", strerror(errno));
-	vmtest_note("HDF5 datasets straight into device memory, byte for byte");
+	if (umount(mnt))
+		pt_fail("umount: %s", strerror(errno));
+	pt_note("HDF5 datasets straight into device memory, byte for byte");
 	return 0;
 }

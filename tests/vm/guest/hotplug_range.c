@@ -42,7 +42,7 @@ static void node_parent(int n, char *bdf, size_t len)
 	base = base ? base + 1 : target;
 	blen = strlen(base);
 	if (blen >= len)
-		vmtest_fail("%s points to '%s': not a PCI address", path, target);
+		pt_fail("%s points to '%s': not a PCI address", path, target);
 	memcpy(bdf, base, blen + 1);
 }
 
@@ -54,13 +54,13 @@ static void output_has(const char *cmd, const char *want)
 	FILE *p = popen(cmd, "r");
 
 	if (!p)
-		vmtest_fail("popen %s: %s", cmd, strerror(errno));
+		pt_fail("popen %s: %s", cmd, strerror(errno));
 	while (fgets(line, sizeof(line), p))
 		if (strstr(line, want))
 			found = 1;
 	pclose(p);
 	if (!found)
-		vmtest_fail("'%s' does not say '%s'", cmd, want);
+		pt_fail("'%s' does not say '%s'", cmd, want);
 }
 
 int main(int argc, char **argv)
@@ -72,22 +72,22 @@ int main(int argc, char **argv)
 	void *target;
 	int fd, bar_fd;
 
-	vmtest_name = "hotplug_range";
+	pt_name = "hotplug_range";
 	if (argc != 2)
-		vmtest_fail("usage: hotplug_range PATH-OF-phxfs-info");
-	vmtest_note("ivshmem BAR %d at %#" PRIx64 ", VGA BAR %d at %#" PRIx64,
-		    HIGH_BAR, high, LOW_BAR, low);
+		pt_fail("usage: hotplug_range PATH-OF-phxfs-info");
+	pt_note("ivshmem BAR %d at %#" PRIx64 ", VGA BAR %d at %#" PRIx64,
+		HIGH_BAR, high, LOW_BAR, low);
 	if (high < (64ULL << 40))
-		vmtest_fail("the ivshmem BAR is below 64 TiB: run with phxvm --mem-hotplug 64T");
+		pt_fail("the ivshmem BAR is below 64 TiB: run with phxvm --mem-hotplug 64T");
 
 	/* One node, for the VGA BAR; none for the one out of reach. */
 	node_parent(0, bdf, sizeof(bdf));
 	if (strcmp(bdf, LOW_BDF))
-		vmtest_fail("phxfs_dev0 is under '%s', expected %s", bdf, LOW_BDF);
+		pt_fail("phxfs_dev0 is under '%s', expected %s", bdf, LOW_BDF);
 	node_parent(1, bdf, sizeof(bdf));
 	if (bdf[0])
-		vmtest_fail("phxfs_dev1 exists (under %s): the BAR beyond 64 TiB was taken", bdf);
-	vmtest_note("%s served as phxfs_dev0, %s refused", LOW_BDF, HIGH_BDF);
+		pt_fail("phxfs_dev1 exists (under %s): the BAR beyond 64 TiB was taken", bdf);
+	pt_note("%s served as phxfs_dev0, %s refused", LOW_BDF, HIGH_BDF);
 
 	/* Why, in the kernel log and as phxfs-info tells it. */
 	output_has("dmesg", HIGH_BDF ": memory ");
@@ -95,41 +95,41 @@ int main(int argc, char **argv)
 	snprintf(cmd, sizeof(cmd), "%s --json", argv[1]);
 	output_has(cmd, "\"hotplug_range_failures\": 1");
 	output_has(argv[1], "beyond the kernel's direct map");
-	vmtest_note("the kernel log and phxfs-info say why");
+	pt_note("the kernel log and phxfs-info say why");
 
 	/* The served device moves data: drive -> VGA BAR, by O_DIRECT. */
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource%d",
 		 LOW_BDF, LOW_BAR);
 	bar_fd = open(path, O_RDWR | O_SYNC);
 	if (bar_fd < 0)
-		vmtest_fail("open %s: %s", path, strerror(errno));
+		pt_fail("open %s: %s", path, strerror(errno));
 	bar = mmap(NULL, LEN, PROT_READ | PROT_WRITE, MAP_SHARED, bar_fd, 0);
 	if (bar == MAP_FAILED)
-		vmtest_fail("mmap %s: %s", path, strerror(errno));
+		pt_fail("mmap %s: %s", path, strerror(errno));
 	want = aligned_alloc(4096, LEN);
 	if (!want)
-		vmtest_fail("aligned_alloc");
+		pt_fail("aligned_alloc");
 	fd = open(vmtest_env("PHXVM_NVME"), O_RDONLY | O_DIRECT);
 	if (fd < 0)
-		vmtest_fail("open %s: %s", vmtest_env("PHXVM_NVME"), strerror(errno));
+		pt_fail("open %s: %s", vmtest_env("PHXVM_NVME"), strerror(errno));
 	if (pread(fd, want, LEN, 3 << 20) != LEN)
-		vmtest_fail("pread into host memory: %s", strerror(errno));
+		pt_fail("pread into host memory: %s", strerror(errno));
 
 	memset(bar, 0, LEN);
-	PHXTEST_OK(phxfs_open(0));
-	PHXTEST_OK(phxfs_regmem(0, bar, LEN, &target));
+	PT_OK(phxfs_open(0));
+	PT_OK(phxfs_regmem(0, bar, LEN, &target));
 	if (pread(fd, target, LEN, 3 << 20) != LEN)
-		vmtest_fail("pread into the VGA BAR: %s", strerror(errno));
+		pt_fail("pread into the VGA BAR: %s", strerror(errno));
 	if (memcmp(bar, want, LEN))
-		vmtest_fail("the VGA BAR differs from the drive after pread");
-	PHXTEST_OK(phxfs_deregmem(0, bar, LEN));
-	PHXTEST_OK(phxfs_close(0));
-	vmtest_note("1 MiB read from the drive into the VGA BAR by O_DIRECT");
+		pt_fail("the VGA BAR differs from the drive after pread");
+	PT_OK(phxfs_deregmem(0, bar, LEN));
+	PT_OK(phxfs_close(0));
+	pt_note("1 MiB read from the drive into the VGA BAR by O_DIRECT");
 
 	close(fd);
 	munmap(bar, LEN);
 	close(bar_fd);
 	free(want);
-	vmtest_note("PASS");
+	pt_note("PASS");
 	return 0;
 }

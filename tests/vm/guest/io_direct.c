@@ -63,8 +63,6 @@
 #define DISK_BATCH (330 * MIB)
 #define DISK_DEREG (360 * MIB)
 
-#define MNT "/tmp/mnt"
-#define DATA MNT "/data.bin"
 #define FILE_SIZE (44 * MIB + 1234)	/* ends inside a block */
 
 #define NREQ 300
@@ -99,21 +97,8 @@ static void *xalloc(size_t n)
 	void *p;
 
 	if (posix_memalign(&p, 4096, n ? n : 1))
-		vmtest_fail("no host memory for %zu bytes", n);
+		pt_fail("no host memory for %zu bytes", n);
 	return p;
-}
-
-/* A pattern that differs from word to word, 8 bytes a step: cheap on TCG. */
-static void fill(unsigned char *p, size_t n, uint64_t seed)
-{
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
-		memcpy(p + i, &seed, 8);
-	}
-	for (; i < n; i++)
-		p[i] = (unsigned char)(seed >> (8 * (i % 8)));
 }
 
 static void expect_same(const unsigned char *got, const unsigned char *want,
@@ -125,19 +110,8 @@ static void expect_same(const unsigned char *got, const unsigned char *want,
 		return;
 	while (got[i] == want[i])
 		i++;
-	vmtest_fail("%s: byte %zu of %zu is 0x%02x, expected 0x%02x", what, i,
-		    len, got[i], want[i]);
-}
-
-static void expect_counters(long long mappings, long long bytes,
-			    const char *when)
-{
-	long long m = phxtest_counter("mappings");
-	long long b = phxtest_counter("pinned_bytes");
-
-	if (m != mappings || (bytes >= 0 && b != bytes))
-		vmtest_fail("%s: %lld mappings, %lld bytes pinned; expected %lld, %lld",
-			    when, m, b, mappings, bytes);
+	pt_fail("%s: byte %zu of %zu is 0x%02x, expected 0x%02x", what, i,
+		len, got[i], want[i]);
 }
 
 /*
@@ -156,8 +130,8 @@ static size_t ref_read(int ref, uint64_t off, size_t len, unsigned char *out)
 		ssize_t n = pread(ref, tmp + got, span - got, (off_t)(a + got));
 
 		if (n < 0)
-			vmtest_fail("plain pread of %zu at %" PRIu64 ": %s",
-				    span - got, a + got, strerror(errno));
+			pt_fail("plain pread of %zu at %" PRIu64 ": %s",
+				span - got, a + got, strerror(errno));
 		got += (size_t)n;
 		if (!n || got % 512)
 			break;		/* end of file */
@@ -179,8 +153,8 @@ static void expect_poison(size_t from, size_t to, const char *what)
 {
 	for (size_t i = from; i < to; i++)
 		if (bar[i] != POISON)
-			vmtest_fail("%s: device memory at %zu changed (0x%02x), outside the request",
-				    what, i, bar[i]);
+			pt_fail("%s: device memory at %zu changed (0x%02x), outside the request",
+				what, i, bar[i]);
 }
 
 /*
@@ -202,12 +176,12 @@ static ssize_t check_read(const struct kind *k, size_t bar_off, size_t len,
 	snprintf(what, sizeof(what), "%s: phxfs_read of %zu at %" PRIu64 " to BAR+%zu",
 		 k->name, len, off, bar_off);
 	if (hi > bar_size)
-		vmtest_fail("%s: does not fit the BAR", what);
+		pt_fail("%s: does not fit the BAR", what);
 	poison(lo, hi);
 	n = phxfs_read(k->fd, 0, bar, bar_off, len, (off_t)off);
 	if (n != (ssize_t)avail)
-		vmtest_fail("%s: %zd (%s), expected %zu", what, n,
-			    n < 0 ? strerror(errno) : "count", avail);
+		pt_fail("%s: %zd (%s), expected %zu", what, n,
+			n < 0 ? strerror(errno) : "count", avail);
 	expect_same(bar + bar_off, want, avail, what);
 	expect_poison(lo, bar_off, what);
 	if (avail == len || !avail || !k->direct)
@@ -233,13 +207,13 @@ static void check_write(const struct kind *k, size_t src, size_t len,
 	snprintf(what, sizeof(what), "%s: phxfs_write of %zu from BAR+%zu to %" PRIu64,
 		 k->name, len, src, off);
 	if (ref_read(k->ref, lo, span, before) != span)
-		vmtest_fail("%s: storage too small", what);
+		pt_fail("%s: storage too small", what);
 	n = phxfs_write(k->fd, 0, bar, src, len, (off_t)off);
 	if (n != (ssize_t)len)
-		vmtest_fail("%s: %zd (%s)", what, n,
-			    n < 0 ? strerror(errno) : "short");
+		pt_fail("%s: %zd (%s)", what, n,
+			n < 0 ? strerror(errno) : "short");
 	if (ref_read(k->ref, lo, span, after) != span)
-		vmtest_fail("%s: read back short", what);
+		pt_fail("%s: read back short", what);
 	expect_same(after + at, bar + src, len, what);
 	expect_same(after, before, at, "bytes before the write changed");
 	expect_same(after + at + len, before + at + len, span - at - len,
@@ -250,12 +224,22 @@ static void check_write(const struct kind *k, size_t src, size_t len,
 	free(after);
 }
 
+/* The data file, on the ext4 of make_fs(). */
+static const char *data_path(void)
+{
+	static char path[300];
+
+	if (!*path)
+		snprintf(path, sizeof(path), "%s/data.bin", phxtest_mnt());
+	return path;
+}
+
 static int xopen(const char *path, int flags)
 {
 	int fd = open(path, flags, 0644);
 
 	if (fd < 0)
-		vmtest_fail("open %s: %s", path, strerror(errno));
+		pt_fail("open %s: %s", path, strerror(errno));
 	return fd;
 }
 
@@ -267,11 +251,11 @@ static void open_kinds(struct kind *k, int rw)
 	k[0] = (struct kind){ "raw O_DIRECT", xopen(nvme, rw | O_DIRECT),
 			      xopen(nvme, O_RDONLY | O_DIRECT), true, true,
 			      DISK_READ, DISK_WRITE };
-	k[1] = (struct kind){ "ext4 O_DIRECT", xopen(DATA, rw | O_DIRECT),
-			      xopen(DATA, O_RDONLY | O_DIRECT), true, false,
+	k[1] = (struct kind){ "ext4 O_DIRECT", xopen(data_path(), rw | O_DIRECT),
+			      xopen(data_path(), O_RDONLY | O_DIRECT), true, false,
 			      0, 0 };
-	k[2] = (struct kind){ "ext4 buffered", xopen(DATA, rw),
-			      xopen(DATA, O_RDONLY | O_DIRECT), false, false,
+	k[2] = (struct kind){ "ext4 buffered", xopen(data_path(), rw),
+			      xopen(data_path(), O_RDONLY | O_DIRECT), false, false,
 			      0, 0 };
 }
 
@@ -283,28 +267,18 @@ static void close_kinds(struct kind *k)
 	}
 }
 
-static void run(const char *cmd)
-{
-	if (system(cmd))
-		vmtest_fail("'%s' failed", cmd);
-}
-
 /* ext4 on the drive's first 192 MiB, holding the data file. */
 static void make_fs(void)
 {
 	unsigned char *buf = xalloc(FILE_SIZE);
-	char cmd[256];
 	int fd;
 
-	snprintf(cmd, sizeof(cmd),
-		 "modprobe ext4 && mkfs.ext4 -q -F -E nodiscard %s 192M && mkdir -p " MNT " && mount -t ext4 %s " MNT,
-		 vmtest_env("PHXVM_NVME"), vmtest_env("PHXVM_NVME"));
-	run(cmd);
-	fill(buf, FILE_SIZE, 0xda7a);
-	fd = xopen(DATA, O_CREAT | O_TRUNC | O_WRONLY);
+	phxtest_mount_ext4("-E nodiscard", "192M");
+	phxfs_pattern_fill(buf, FILE_SIZE, 0xda7a, 0);
+	fd = xopen(data_path(), O_CREAT | O_TRUNC | O_WRONLY);
 	if (write(fd, buf, FILE_SIZE) != (ssize_t)FILE_SIZE || fsync(fd) ||
 	    close(fd))
-		vmtest_fail("write %s: %s", DATA, strerror(errno));
+		pt_fail("write %s: %s", data_path(), strerror(errno));
 	free(buf);
 }
 
@@ -358,14 +332,14 @@ static int child_main(void)
 	struct kind kinds[3];
 	void *target;
 
-	vmtest_name = "io_direct (1 MiB chunks)";
+	pt_name = "io_direct (1 MiB chunks)";
 	bar = phxtest_map_bar(&bar_size);
 	open_kinds(kinds, O_RDONLY);
-	PHXTEST_OK(phxfs_open(0));
+	PT_OK(phxfs_open(0));
 	if (phxfs_mode(0) != PHXFS_MODE_DIRECT)
-		vmtest_fail("phxfs_mode: %d, expected direct", phxfs_mode(0));
-	PHXTEST_OK(phxfs_regmem(0, bar + CHILD_BAR, CHILD_LEN, &target));
-	expect_counters(2, -1, "with both processes' registrations");
+		pt_fail("phxfs_mode: %d, expected direct", phxfs_mode(0));
+	PT_OK(phxfs_regmem(0, bar + CHILD_BAR, CHILD_LEN, &target));
+	phxtest_expect_counters(2, -1, "with both processes' registrations");
 
 	check_read(&kinds[1], CHILD_BAR + 777, BIG, 4096 * 2 + 5);
 	check_read(&kinds[2], CHILD_BAR + 4096 + 33, BIG, 4096 * 7 + 33);
@@ -374,10 +348,10 @@ static int child_main(void)
 	printf("REGION %zu %zu %zu read\n", at, DISK_READ + 4096 * 9 + 300,
 	       BIG);
 
-	PHXTEST_OK(phxfs_deregmem(0, bar + CHILD_BAR, CHILD_LEN));
-	PHXTEST_OK(phxfs_close(0));
+	PT_OK(phxfs_deregmem(0, bar + CHILD_BAR, CHILD_LEN));
+	PT_OK(phxfs_close(0));
 	close_kinds(kinds);
-	vmtest_note("3 reads of 40 MiB in 1 MiB pieces on 4 threads");
+	pt_note("3 reads of 40 MiB in 1 MiB pieces on 4 threads");
 	return 0;
 }
 
@@ -389,7 +363,7 @@ static void run_child(const char *self)
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0)
-		vmtest_fail("fork: %s", strerror(errno));
+		pt_fail("fork: %s", strerror(errno));
 	if (!pid) {
 		setenv("PHXFS_CHUNK_SIZE", "1M", 1);
 		setenv("PHXFS_THREADS", "4", 1);
@@ -399,34 +373,35 @@ static void run_child(const char *self)
 	}
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))
-		vmtest_fail("the 1 MiB chunk process failed (status 0x%x)",
-			    status);
+		pt_fail("the 1 MiB chunk process failed (status 0x%x)",
+			status);
 }
 
 /* A file of 10000 bytes; phxfs_write of 3000 at 20007 sets its size. */
 static void check_grow(int flags, size_t src)
 {
-	const char *path = MNT "/grow.bin";
 	unsigned char *want = xalloc(23007), *got = xalloc(23007);
+	char path[300];
 	struct stat st;
 	int fd, ref;
 
-	fill(want, 10000, 0x600d);
+	snprintf(path, sizeof(path), "%s/grow.bin", phxtest_mnt());
+	phxfs_pattern_fill(want, 10000, 0x600d, 0);
 	fd = xopen(path, O_CREAT | O_TRUNC | O_WRONLY);
 	if (write(fd, want, 10000) != 10000 || fsync(fd) || close(fd))
-		vmtest_fail("write %s: %s", path, strerror(errno));
+		pt_fail("write %s: %s", path, strerror(errno));
 	fd = xopen(path, O_RDWR | flags);
 	if (phxfs_write(fd, 0, bar, src, 3000, 20007) != 3000)
-		vmtest_fail("phxfs_write past the end of the file: %s",
-			    strerror(errno));
+		pt_fail("phxfs_write past the end of the file: %s",
+			strerror(errno));
 	if (fstat(fd, &st) || st.st_size != 23007)
-		vmtest_fail("file size after a write past its end: %lld, expected 23007",
-			    (long long)st.st_size);
+		pt_fail("file size after a write past its end: %lld, expected 23007",
+			(long long)st.st_size);
 	memset(want + 10000, 0, 10007);
 	memcpy(want + 20007, bar + src, 3000);
 	ref = xopen(path, O_RDONLY | O_DIRECT);
 	if (ref_read(ref, 0, 23007, got) != 23007)
-		vmtest_fail("read back of the grown file short");
+		pt_fail("read back of the grown file short");
 	expect_same(got, want, 23007, "file grown by phxfs_write");
 	close(ref);
 	close(fd);
@@ -451,7 +426,7 @@ static void test_writes(const struct kind *kinds)
 		  5 * MIB + 4096 * 7 + 100 },	/* two pieces */
 	};
 
-	fill(bar + BAR_WSRC, 23 * MIB, 0x5eed);
+	phxfs_pattern_fill(bar + BAR_WSRC, 23 * MIB, 0x5eed, 0);
 	for (int i = 0; i < 3; i++)
 		for (size_t j = 0; j < sizeof(wc) / sizeof(wc[0]); j++)
 			check_write(&kinds[i], BAR_WSRC + wc[j].src, wc[j].len,
@@ -479,8 +454,8 @@ static void test_eof(const struct kind *kinds)
 				    FILE_SIZE)) != 0 ||
 		    (n = check_read(k, BAR_SCRATCH + 100, MIB,
 				    FILE_SIZE + 100 * MIB)) != 0)
-			vmtest_fail("%s: read at the end of the file: %zd bytes",
-				    k->name, n);
+			pt_fail("%s: read at the end of the file: %zd bytes",
+				k->name, n);
 	}
 }
 
@@ -499,9 +474,9 @@ static void test_batch(const struct kind *raw)
 	int dead, n;
 
 	if (!reqs)
-		vmtest_fail("no memory");
+		pt_fail("no memory");
 	if (ref_read(raw->ref, DISK_BATCH, span, want) != span)
-		vmtest_fail("plain read of the batch's blocks short");
+		pt_fail("plain read of the batch's blocks short");
 	poison(BAR_BATCH, BAR_BATCH + NREQ * REQ_STRIDE);
 	for (size_t i = 0; i < NREQ; i++) {
 		/* Disk blocks shuffled; each tenth unaligned (workers). */
@@ -518,29 +493,29 @@ static void test_batch(const struct kind *raw)
 
 	b = phxfs_batch_create(8);
 	if (!b)
-		vmtest_fail("phxfs_batch_create(8): %s", strerror(errno));
-	PHXTEST_OK(phxfs_batch_submit(b, reqs, NREQ));
+		pt_fail("phxfs_batch_create(8): %s", strerror(errno));
+	PT_OK(phxfs_batch_submit(b, reqs, NREQ));
 	while (done < NREQ) {
 		n = phxfs_batch_reap(b, ev, 1, 64, &patience);
 		if (n < 1)
-			vmtest_fail("batch: reap gave %d after %u of %d events (%s)",
-				    n, done, NREQ,
-				    n < 0 ? strerror(errno) : "30 s");
+			pt_fail("batch: reap gave %d after %u of %d events (%s)",
+				n, done, NREQ,
+				n < 0 ? strerror(errno) : "30 s");
 		for (int i = 0; i < n; i++) {
 			uintptr_t idx = (uintptr_t)ev[i].user_data;
 
 			if (idx >= NREQ || seen[idx])
-				vmtest_fail("batch: event for request %" PRIuPTR " %s",
-					    idx, idx >= NREQ ? "unknown" : "again");
+				pt_fail("batch: event for request %" PRIuPTR " %s",
+					idx, idx >= NREQ ? "unknown" : "again");
 			seen[idx] = true;
 			if (ev[i].result != (ssize_t)REQ_LEN)
-				vmtest_fail("batch: request %" PRIuPTR ": result %zd",
-					    idx, ev[i].result);
+				pt_fail("batch: request %" PRIuPTR ": result %zd",
+					idx, ev[i].result);
 		}
 		done += (unsigned int)n;
 	}
 	if ((n = phxfs_batch_reap(b, ev, 1, 64, &none)) != 0)
-		vmtest_fail("batch: %d events more than requests", n);
+		pt_fail("batch: %d events more than requests", n);
 	for (size_t i = 0; i < NREQ; i++) {
 		const struct phxfs_io_req *r = &reqs[i];
 
@@ -559,12 +534,12 @@ static void test_batch(const struct kind *raw)
 	bad[0] = reqs[0];
 	bad[0].fd = dead;
 	bad[0].user_data = (void *)(uintptr_t)0xbad;
-	PHXTEST_OK(phxfs_batch_submit(b, bad, 1));
+	PT_OK(phxfs_batch_submit(b, bad, 1));
 	n = phxfs_batch_reap(b, ev, 1, 64, &patience);
 	if (n != 1 || ev[0].user_data != (void *)(uintptr_t)0xbad ||
 	    ev[0].result != -EBADF)
-		vmtest_fail("batch: closed fd gave %d events, result %zd, expected -EBADF",
-			    n, n > 0 ? ev[0].result : 0);
+		pt_fail("batch: closed fd gave %d events, result %zd, expected -EBADF",
+			n, n > 0 ? ev[0].result : 0);
 
 	/* A bad opcode refuses the whole submit: nothing of it queued. */
 	bad[0] = reqs[1];
@@ -572,7 +547,7 @@ static void test_batch(const struct kind *raw)
 	bad[1].opcode = 7;
 	PHXTEST_EXPECT_ERR(phxfs_batch_submit(b, bad, 2), EINVAL);
 	if ((n = phxfs_batch_reap(b, ev, 1, 64, &none)) != 0)
-		vmtest_fail("batch: a refused submit queued %d requests", n);
+		pt_fail("batch: a refused submit queued %d requests", n);
 	phxfs_batch_destroy(b);
 	free(reqs);
 	free(want);
@@ -592,15 +567,15 @@ static void test_deregistered(const struct kind *kinds, void *target)
 	unsigned char *back = xalloc(64 * KIB + 512);
 
 	check_read(&kinds[0], BAR_SCRATCH, 4 * KIB, DISK_READ);
-	PHXTEST_OK(phxfs_deregmem(0, bar, REG_LEN));
+	PT_OK(phxfs_deregmem(0, bar, REG_LEN));
 	if (phxfs_registered(0, bar, 1) != 0)
-		vmtest_fail("phxfs_registered: the BAR still registered");
+		pt_fail("phxfs_registered: the BAR still registered");
 	/* First: no allocation may take the target's addresses. */
 	PHXTEST_EXPECT_ERR(phxfs_read(kinds[0].fd, 0, target, 0, 4096,
 				      (off_t)DISK_READ), EFAULT);
 	PHXTEST_EXPECT_ERR(phxfs_read(kinds[2].fd, 0, target, 0, 4096, 0),
 			   EFAULT);
-	expect_counters(0, 0, "after phxfs_deregmem");
+	phxtest_expect_counters(0, 0, "after phxfs_deregmem");
 
 	check_read(&kinds[0], BAR_SCRATCH + 4096, 4 * KIB, DISK_READ + 8192);
 	check_read(&kinds[0], BAR_SCRATCH + 8192 + 100, MIB + 512,
@@ -615,14 +590,14 @@ static void test_deregistered(const struct kind *kinds, void *target)
 	if (phxfs_write(kinds[0].fd, 0, bar, BAR_SCRATCH + 4 * MIB,
 			64 * KIB + 512, (off_t)DISK_DEREG) !=
 	    (ssize_t)(64 * KIB + 512))
-		vmtest_fail("phxfs_write from the deregistered BAR: %s",
-			    strerror(errno));
+		pt_fail("phxfs_write from the deregistered BAR: %s",
+			strerror(errno));
 	if (ref_read(kinds[0].ref, DISK_DEREG, 64 * KIB + 512, back) !=
 	    64 * KIB + 512)
-		vmtest_fail("read back short");
+		pt_fail("read back short");
 	expect_same(back, bar + BAR_SCRATCH + 4 * MIB, 64 * KIB + 512,
 		    "write from the deregistered BAR");
-	expect_counters(0, 0, "after I/O on the deregistered BAR");
+	phxtest_expect_counters(0, 0, "after I/O on the deregistered BAR");
 	free(back);
 }
 
@@ -632,51 +607,51 @@ int main(int argc, char **argv)
 	double t0 = now(), t;
 	void *target;
 
-	vmtest_name = "io_direct";
+	pt_name = "io_direct";
 	if (argc == 2 && !strcmp(argv[1], "chunk1m"))
 		return child_main();
 	bar = phxtest_map_bar(&bar_size);
 	if (bar_size < CHILD_BAR + CHILD_LEN)
-		vmtest_fail("the BAR (%zu bytes) is too small", bar_size);
+		pt_fail("the BAR (%zu bytes) is too small", bar_size);
 	make_fs();
 	open_kinds(kinds, O_RDWR);
 
-	PHXTEST_OK(phxfs_open(0));
+	PT_OK(phxfs_open(0));
 	if (phxfs_mode(0) != PHXFS_MODE_DIRECT)
-		vmtest_fail("phxfs_mode: %d, expected direct", phxfs_mode(0));
-	PHXTEST_OK(phxfs_regmem(0, bar, REG_LEN, &target));
-	expect_counters(1, REG_LEN, "after phxfs_regmem");
+		pt_fail("phxfs_mode: %d, expected direct", phxfs_mode(0));
+	PT_OK(phxfs_regmem(0, bar, REG_LEN, &target));
+	phxtest_expect_counters(1, REG_LEN, "after phxfs_regmem");
 	if (phxfs_registered(0, bar, REG_LEN) != 1 ||
 	    phxfs_registered(0, bar + REG_LEN - 1, 1) != 1 ||
 	    phxfs_registered(0, bar + 4096, REG_LEN) != 0 ||
 	    phxfs_registered(0, bar + REG_LEN, 1) != 0)
-		vmtest_fail("phxfs_registered: wrong about the registration");
-	vmtest_note("set up in %.1f s", (t = now()) - t0);
+		pt_fail("phxfs_registered: wrong about the registration");
+	pt_note("set up in %.1f s", (t = now()) - t0);
 
 	test_reads(kinds);
-	vmtest_note("a. reads: %.1f s", now() - t);
+	pt_note("a. reads: %.1f s", now() - t);
 	t = now();
 	run_child("/proc/self/exe");
-	expect_counters(1, REG_LEN, "after the second process");
-	vmtest_note("a. reads, 1 MiB chunks: %.1f s", now() - t);
+	phxtest_expect_counters(1, REG_LEN, "after the second process");
+	pt_note("a. reads, 1 MiB chunks: %.1f s", now() - t);
 	t = now();
 	test_writes(kinds);
-	vmtest_note("b. writes: %.1f s", now() - t);
+	pt_note("b. writes: %.1f s", now() - t);
 	t = now();
 	test_eof(kinds);
-	vmtest_note("c. end of file: %.1f s", now() - t);
+	pt_note("c. end of file: %.1f s", now() - t);
 	t = now();
 	test_batch(&kinds[0]);
-	vmtest_note("d. batch: %.1f s", now() - t);
+	pt_note("d. batch: %.1f s", now() - t);
 	t = now();
 	test_deregistered(kinds, target);
-	vmtest_note("e. deregistered: %.1f s", now() - t);
+	pt_note("e. deregistered: %.1f s", now() - t);
 
-	PHXTEST_OK(phxfs_close(0));
-	expect_counters(0, 0, "at the end");
+	PT_OK(phxfs_close(0));
+	phxtest_expect_counters(0, 0, "at the end");
 	close_kinds(kinds);
-	if (umount(MNT))
-		vmtest_fail("umount: %s", strerror(errno));
-	vmtest_note("direct path right byte for byte in %.1f s", now() - t0);
+	if (umount(phxtest_mnt()))
+		pt_fail("umount: %s", strerror(errno));
+	pt_note("direct path right byte for byte in %.1f s", now() - t0);
 	return 0;
 }

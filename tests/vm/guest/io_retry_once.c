@@ -26,36 +26,36 @@ int main(void)
 	int nvme, plain;
 	ssize_t n;
 
-	vmtest_name = "io_retry_once";
+	pt_name = "io_retry_once";
 	bar = phxtest_map_bar(&bar_size);
 	nvme = open(vmtest_env("PHXVM_NVME"), O_RDWR | O_DIRECT);
 	plain = open(vmtest_env("PHXVM_NVME"), O_RDWR);
 	if (nvme < 0 || plain < 0)
-		vmtest_fail("open %s: %s", vmtest_env("PHXVM_NVME"),
-			    strerror(errno));
+		pt_fail("open %s: %s", vmtest_env("PHXVM_NVME"),
+			strerror(errno));
 	want = malloc(IO_LEN);
 	back = malloc(IO_LEN);
 	if (!want || !back || pread(plain, want, IO_LEN, 1) != IO_LEN)
-		vmtest_fail("plain pread: %s", strerror(errno));
+		pt_fail("plain pread: %s", strerror(errno));
 
-	PHXTEST_OK(phxfs_open(0));
-	PHXTEST_OK(phxfs_regmem(0, bar, REG_LEN, &target));
+	PT_OK(phxfs_open(0));
+	PT_OK(phxfs_regmem(0, bar, REG_LEN, &target));
 	memset(bar, 0x5a, IO_LEN);
 	n = phxfs_read(nvme, 0, bar, 0, IO_LEN, 1);
 	if (n != IO_LEN)
-		vmtest_fail("phxfs_read of %d bytes at offset 1: %zd (%s)",
-			    IO_LEN, n, n < 0 ? strerror(errno) : "short");
+		pt_fail("phxfs_read of %d bytes at offset 1: %zd (%s)",
+			IO_LEN, n, n < 0 ? strerror(errno) : "short");
 	if (memcmp(bar, want, IO_LEN))
-		vmtest_fail("the BAR holds other bytes than the drive at offset 1");
+		pt_fail("the BAR holds other bytes than the drive at offset 1");
 	n = phxfs_write(nvme, 0, bar, 0, IO_LEN, 8193);
 	if (n != IO_LEN)
-		vmtest_fail("phxfs_write of %d bytes at offset 8193: %zd (%s)",
-			    IO_LEN, n, n < 0 ? strerror(errno) : "short");
+		pt_fail("phxfs_write of %d bytes at offset 8193: %zd (%s)",
+			IO_LEN, n, n < 0 ? strerror(errno) : "short");
 	if (pread(plain, back, IO_LEN, 8193) != IO_LEN ||
 	    memcmp(back, want, IO_LEN))
-		vmtest_fail("the drive at offset 8193 holds other bytes than were written");
-	PHXTEST_OK(phxfs_deregmem(0, bar, REG_LEN));
-	PHXTEST_OK(phxfs_close(0));
-	vmtest_note("a refused O_DIRECT read and write of registered memory went the general path, bytes right");
+		pt_fail("the drive at offset 8193 holds other bytes than were written");
+	PT_OK(phxfs_deregmem(0, bar, REG_LEN));
+	PT_OK(phxfs_close(0));
+	pt_note("a refused O_DIRECT read and write of registered memory went the general path, bytes right");
 	return 0;
 }

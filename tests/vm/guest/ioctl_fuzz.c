@@ -89,20 +89,20 @@ static void check_out(unsigned long cmd, const void *arg)
 		size_t n = strnlen(d->name, sizeof(d->name));
 
 		if (n == sizeof(d->name))
-			vmtest_fail("DEV_INFO: name not terminated");
+			pt_fail("DEV_INFO: name not terminated");
 		for (size_t i = n; i < sizeof(d->name); i++)
 			if (d->name[i])
-				vmtest_fail("DEV_INFO: byte %zu after the name is %#x",
-					    i, (unsigned char)d->name[i]);
+				pt_fail("DEV_INFO: byte %zu after the name is %#x",
+					i, (unsigned char)d->name[i]);
 		if (d->pad || d->flags)
-			vmtest_fail("DEV_INFO: pad %u flags %u", d->pad,
-				    d->flags);
+			pt_fail("DEV_INFO: pad %u flags %u", d->pad,
+				d->flags);
 	} else if (cmd == PHXFS_IOC_VERSION) {
 		const struct phxfs_version *v = arg;
 
 		if (v->pad || v->flags || v->abi_major != PHXFS_ABI_MAJOR)
-			vmtest_fail("VERSION: major %u pad %u flags %u",
-				    v->abi_major, v->pad, v->flags);
+			pt_fail("VERSION: major %u pad %u flags %u",
+				v->abi_major, v->pad, v->flags);
 	}
 }
 
@@ -160,7 +160,7 @@ static void one_call(struct fuzzer *f)
 	errno = 0;
 	ret = ioctl(f->fd, cmd, argp);
 	if (ret != 0 && ret != -1)
-		vmtest_fail("ioctl %#lx returned %d", cmd, ret);
+		pt_fail("ioctl %#lx returned %d", cmd, ret);
 	if (!ret) {
 		f->ok++;
 		if (argp == &arg)
@@ -168,7 +168,7 @@ static void one_call(struct fuzzer *f)
 		return;
 	}
 	if (errno <= 0 || errno >= 140)
-		vmtest_fail("ioctl %#lx: errno %d", cmd, errno);
+		pt_fail("ioctl %#lx: errno %d", cmd, errno);
 	f->failed++;
 	f->by_errno[errno]++;
 }
@@ -188,12 +188,12 @@ static void *run(void *arg)
 				close(f->fd);
 			f->fd = open(path, O_RDWR);
 			if (f->fd < 0)
-				vmtest_fail("open %s: %s", path,
-					    strerror(errno));
+				pt_fail("open %s: %s", path,
+					strerror(errno));
 			f->vma = mmap(NULL, VMA_LEN, PROT_READ | PROT_WRITE,
 				      MAP_SHARED, f->fd, 0);
 			if (f->vma == MAP_FAILED)
-				vmtest_fail("mmap: %s", strerror(errno));
+				pt_fail("mmap: %s", strerror(errno));
 		}
 		one_call(f);
 	}
@@ -210,13 +210,13 @@ int main(void)
 	char line[512] = "";
 	size_t at = 0;
 
-	vmtest_name = "ioctl_fuzz";
+	pt_name = "ioctl_fuzz";
 	bar = phxtest_map_bar(&bar_size);
 	for (int i = 0; i < THREADS; i++) {
 		f[i].rng = 0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1);
 		f[i].fd = -1;
 		if (pthread_create(&t[i], NULL, run, &f[i]))
-			vmtest_fail("pthread_create");
+			pt_fail("pthread_create");
 	}
 	for (int i = 0; i < THREADS; i++) {
 		pthread_join(t[i], NULL);
@@ -232,13 +232,13 @@ int main(void)
 			at += (size_t)snprintf(line + at, sizeof(line) - at,
 					       " %s:%lld", strerrorname_np(e), n);
 	}
-	vmtest_note("%lld ioctls: %lld succeeded, %lld failed:%s", ok + failed,
-		    ok, failed, line);
+	pt_note("%lld ioctls: %lld succeeded, %lld failed:%s", ok + failed,
+		ok, failed, line);
 	if (ok + failed != (long long)THREADS * CALLS || !ok)
-		vmtest_fail("calls went missing, or none succeeded");
+		pt_fail("calls went missing, or none succeeded");
 	if (phxtest_counter("mappings") || phxtest_counter("pinned_bytes"))
-		vmtest_fail("%lld mappings, %lld bytes pinned after every file closed",
-			    phxtest_counter("mappings"),
-			    phxtest_counter("pinned_bytes"));
+		pt_fail("%lld mappings, %lld bytes pinned after every file closed",
+			phxtest_counter("mappings"),
+			phxtest_counter("pinned_bytes"));
 	return 0;
 }

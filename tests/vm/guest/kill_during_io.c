@@ -78,9 +78,9 @@ static void wait_released(int round)
 			return;
 		nanosleep(&ts, NULL);
 	}
-	vmtest_fail("kill %d: %lld mappings, %lld bytes still pinned after 5 s",
-		    round, phxtest_counter("mappings"),
-		    phxtest_counter("pinned_bytes"));
+	pt_fail("kill %d: %lld mappings, %lld bytes still pinned after 5 s",
+		round, phxtest_counter("mappings"),
+		phxtest_counter("pinned_bytes"));
 }
 
 /* The memory works for the next process: a read lands the drive's bytes. */
@@ -91,18 +91,18 @@ static void read_after(void)
 	void *target;
 
 	if (!want || fd < 0)
-		vmtest_fail("open %s: %s", drive, strerror(errno));
+		pt_fail("open %s: %s", drive, strerror(errno));
 	if (pread(fd, want, CHUNK, 3 * CHUNK) != CHUNK)
-		vmtest_fail("reference read: %s", strerror(errno));
-	PHXTEST_OK(phxfs_open(0));
-	PHXTEST_OK(phxfs_regmem(0, bar, REG_LEN, &target));
+		pt_fail("reference read: %s", strerror(errno));
+	PT_OK(phxfs_open(0));
+	PT_OK(phxfs_regmem(0, bar, REG_LEN, &target));
 	memset(bar + CHUNK, 0, CHUNK);
 	if (pread(fd, (char *)target + CHUNK, CHUNK, 3 * CHUNK) != CHUNK)
-		vmtest_fail("pread into device memory: %s", strerror(errno));
+		pt_fail("pread into device memory: %s", strerror(errno));
 	if (memcmp(bar + CHUNK, want, CHUNK))
-		vmtest_fail("device memory differs from the drive after the kills");
-	PHXTEST_OK(phxfs_deregmem(0, bar, REG_LEN));
-	PHXTEST_OK(phxfs_close(0));
+		pt_fail("device memory differs from the drive after the kills");
+	PT_OK(phxfs_deregmem(0, bar, REG_LEN));
+	PT_OK(phxfs_close(0));
 	close(fd);
 	free(want);
 }
@@ -112,11 +112,11 @@ int main(void)
 	size_t bar_size;
 	long long maps_before = 0;
 
-	vmtest_name = "kill_during_io";
+	pt_name = "kill_during_io";
 	bar = phxtest_map_bar(&bar_size);
 	drive = vmtest_env("PHXVM_NVME");
 	if (bar_size < REG_LEN)
-		vmtest_fail("the BAR is smaller than %u bytes", REG_LEN);
+		pt_fail("the BAR is smaller than %u bytes", REG_LEN);
 	for (int round = 0; round < KILLS; round++) {
 		/* 20 ms to 270 ms of I/O before the kill. */
 		struct timespec ts = { 0, (20 + 50 * round) * 1000 * 1000 };
@@ -124,21 +124,21 @@ int main(void)
 		int status;
 
 		if (pid < 0)
-			vmtest_fail("fork: %s", strerror(errno));
+			pt_fail("fork: %s", strerror(errno));
 		if (!pid)
 			child();
 		nanosleep(&ts, NULL);
 		maps_before += phxtest_counter("map_calls");
 		kill(pid, SIGKILL);
 		if (waitpid(pid, &status, 0) != pid || !WIFSIGNALED(status))
-			vmtest_fail("kill %d: child exited with status %#x "
-				    "instead of dying in I/O", round, status);
+			pt_fail("kill %d: child exited with status %#x "
+				"instead of dying in I/O", round, status);
 		wait_released(round);
 	}
 	if (!maps_before)
-		vmtest_fail("no child had registered before its kill");
+		pt_fail("no child had registered before its kill");
 	read_after();
-	vmtest_note("%d processes killed during I/O; all released, memory serves the next",
-		    KILLS);
+	pt_note("%d processes killed during I/O; all released, memory serves the next",
+		KILLS);
 	return 0;
 }

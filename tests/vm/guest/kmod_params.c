@@ -27,7 +27,7 @@ static int load(const char *args)
 	int ret, err;
 
 	if (fd < 0)
-		vmtest_fail("open the module: %s", strerror(errno));
+		pt_fail("open the module: %s", strerror(errno));
 	ret = (int)syscall(SYS_finit_module, fd, args, 0);
 	err = errno;
 	close(fd);
@@ -38,7 +38,7 @@ static int load(const char *args)
 static void unload(void)
 {
 	if (syscall(SYS_delete_module, "phxfs", O_NONBLOCK))
-		vmtest_fail("rmmod phxfs: %s", strerror(errno));
+		pt_fail("rmmod phxfs: %s", strerror(errno));
 }
 
 int main(void)
@@ -52,22 +52,22 @@ int main(void)
 	char args[256];
 	int ret;
 
-	vmtest_name = "kmod_params";
+	pt_name = "kmod_params";
 	bdf = vmtest_env("PHXVM_BAR_BDF");
 	bar = vmtest_env("PHXVM_BAR_INDEX");
 
 	snprintf(args, sizeof(args), "pci_bar=10000:00:04.0/2,%s/%s", bdf,
 		 bar);
 	if (load(args))
-		vmtest_fail("load '%s': %s (a domain above 0xffff must parse)",
-			    args, strerror(errno));
+		pt_fail("load '%s': %s (a domain above 0xffff must parse)",
+			args, strerror(errno));
 	if (!vmtest_wait_exists(DEV_PATH, 1))
-		vmtest_fail("%s did not appear for %s", DEV_PATH, bdf);
+		pt_fail("%s did not appear for %s", DEV_PATH, bdf);
 	if (system("dmesg | grep -q 'no PCI device 10000:00:04.0'"))
-		vmtest_fail("the kernel log does not say that 10000:00:04.0 is not present");
+		pt_fail("the kernel log does not say that 10000:00:04.0 is not present");
 	unload();
-	vmtest_note("'%s': loaded, %s served, 10000:00:04.0 reported absent",
-		    args, bdf);
+	pt_note("'%s': loaded, %s served, 10000:00:04.0 reported absent",
+		args, bdf);
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(args, sizeof(args), "pci_bar=%s", bad[i]);
@@ -75,14 +75,14 @@ int main(void)
 		if (ret == 0 || errno != EINVAL) {
 			if (ret == 0)
 				unload();
-			vmtest_fail("load '%s': %s, expected EINVAL", args,
-				    ret ? strerror(errno) : "loaded");
+			pt_fail("load '%s': %s, expected EINVAL", args,
+				ret ? strerror(errno) : "loaded");
 		}
 		if (vmtest_exists("/sys/module/phxfs"))
-			vmtest_fail("'%s' refused, but /sys/module/phxfs exists",
-				    args);
+			pt_fail("'%s' refused, but /sys/module/phxfs exists",
+				args);
 	}
-	vmtest_note("%zu malformed pci_bar values refused with EINVAL",
-		    sizeof(bad) / sizeof(bad[0]));
+	pt_note("%zu malformed pci_bar values refused with EINVAL",
+		sizeof(bad) / sizeof(bad[0]));
 	return 0;
 }

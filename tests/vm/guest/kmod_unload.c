@@ -32,12 +32,12 @@ static void load(const char *kmod, const char *args)
 	int fd = open(kmod, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		vmtest_fail("open %s: %s", kmod, strerror(errno));
+		pt_fail("open %s: %s", kmod, strerror(errno));
 	if (syscall(SYS_finit_module, fd, args, 0) < 0)
-		vmtest_fail("finit_module %s '%s': %s", kmod, args, strerror(errno));
+		pt_fail("finit_module %s '%s': %s", kmod, args, strerror(errno));
 	close(fd);
 	if (!vmtest_wait_exists(DEV_PATH, 1))
-		vmtest_fail("%s did not appear after loading %s", DEV_PATH, MODULE_NAME);
+		pt_fail("%s did not appear after loading %s", DEV_PATH, MODULE_NAME);
 }
 
 /* delete_module as rmmod(8) does it: 0 or -1 with errno. */
@@ -49,11 +49,11 @@ static int unload(void)
 static void unload_ok(const char *when)
 {
 	if (unload() < 0)
-		vmtest_fail("unloading %s %s: %s", MODULE_NAME, when, strerror(errno));
+		pt_fail("unloading %s %s: %s", MODULE_NAME, when, strerror(errno));
 	if (!vmtest_wait_exists(DEV_PATH, 0))
-		vmtest_fail("%s still exists after unloading %s", DEV_PATH, MODULE_NAME);
+		pt_fail("%s still exists after unloading %s", DEV_PATH, MODULE_NAME);
 	if (vmtest_exists("/sys/module/" MODULE_NAME))
-		vmtest_fail("/sys/module/%s still exists after unloading", MODULE_NAME);
+		pt_fail("/sys/module/%s still exists after unloading", MODULE_NAME);
 }
 
 /* Exit status of "rmmod phxfs". */
@@ -65,9 +65,9 @@ static int run_rmmod(void)
 
 	err = posix_spawnp(&pid, "rmmod", NULL, NULL, argv, environ);
 	if (err)
-		vmtest_fail("spawning rmmod: %s", strerror(err));
+		pt_fail("spawning rmmod: %s", strerror(err));
 	if (waitpid(pid, &status, 0) < 0)
-		vmtest_fail("waitpid rmmod: %s", strerror(errno));
+		pt_fail("waitpid rmmod: %s", strerror(errno));
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
@@ -78,44 +78,44 @@ int main(void)
 	struct phxfs_version ver;
 	int fd, rc;
 
-	vmtest_name = "kmod_unload";
+	pt_name = "kmod_unload";
 	if (!args)
 		args = "";
 	if (vmtest_exists("/sys/module/" MODULE_NAME))
-		vmtest_fail("%s is loaded already: run with phxvm --kmod PATH --no-insmod",
-			    MODULE_NAME);
+		pt_fail("%s is loaded already: run with phxvm --kmod PATH --no-insmod",
+			MODULE_NAME);
 
 	load(kmod, args);
 	unload_ok("while its device is closed");
-	vmtest_note("load, unload while closed: ok, %s removed", DEV_PATH);
+	pt_note("load, unload while closed: ok, %s removed", DEV_PATH);
 
 	load(kmod, args);
 	fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
 	if (fd < 0)
-		vmtest_fail("open %s: %s", DEV_PATH, strerror(errno));
+		pt_fail("open %s: %s", DEV_PATH, strerror(errno));
 	if (unload() == 0)
-		vmtest_fail("%s unloaded while %s is open", MODULE_NAME, DEV_PATH);
+		pt_fail("%s unloaded while %s is open", MODULE_NAME, DEV_PATH);
 	if (errno != EAGAIN && errno != EBUSY)
-		vmtest_fail("delete_module while open: %s, expected EAGAIN or EBUSY",
-			    strerror(errno));
-	vmtest_note("delete_module while open: refused (%s)", strerrorname_np(errno));
+		pt_fail("delete_module while open: %s, expected EAGAIN or EBUSY",
+			strerror(errno));
+	pt_note("delete_module while open: refused (%s)", strerrorname_np(errno));
 	rc = run_rmmod();
 	if (rc == 0)
-		vmtest_fail("rmmod %s succeeded while %s is open", MODULE_NAME, DEV_PATH);
+		pt_fail("rmmod %s succeeded while %s is open", MODULE_NAME, DEV_PATH);
 	if (!vmtest_exists("/sys/module/" MODULE_NAME) ||
 	    !vmtest_exists(DEV_PATH))
-		vmtest_fail("%s or %s gone after a refused unload", MODULE_NAME, DEV_PATH);
+		pt_fail("%s or %s gone after a refused unload", MODULE_NAME, DEV_PATH);
 	memset(&ver, 0, sizeof(ver));
 	if (ioctl(fd, PHXFS_IOC_VERSION, &ver) < 0)
-		vmtest_fail("VERSION on the open file after a refused unload: %s",
-			    strerror(errno));
-	vmtest_note("rmmod while open: refused (exit %d), open file still works", rc);
+		pt_fail("VERSION on the open file after a refused unload: %s",
+			strerror(errno));
+	pt_note("rmmod while open: refused (exit %d), open file still works", rc);
 
 	if (close(fd) < 0)
-		vmtest_fail("close %s: %s", DEV_PATH, strerror(errno));
+		pt_fail("close %s: %s", DEV_PATH, strerror(errno));
 	unload_ok("after the last close");
-	vmtest_note("unload after close: ok, %s and /sys/module/%s removed", DEV_PATH,
-		    MODULE_NAME);
-	vmtest_note("PASS");
+	pt_note("unload after close: ok, %s and /sys/module/%s removed", DEV_PATH,
+		MODULE_NAME);
+	pt_note("PASS");
 	return 0;
 }

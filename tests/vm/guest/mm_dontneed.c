@@ -131,9 +131,9 @@ static void second_map_by_child(const char *name)
 	pid = phxtest_fork();
 	if (pid == 0) {
 		/* The BAR mapping came along; the node is the child's own. */
-		vmtest_name = "mm_dontneed (other process)";
+		pt_name = "mm_dontneed (other process)";
 		/* Its own verdict, not the parent's so far. */
-		mmtest_flaws = 0;
+		pt_failures = 0;
 		node = mmtest_open_node();
 		vma = mmtest_vma(node, MAP_LEN, 0);
 		errno = 0;
@@ -143,7 +143,7 @@ static void second_map_by_child(const char *name)
 		else if (errno != EBUSY)
 			mmtest_failed("%s: another process's MAP: %s, expected EBUSY",
 				      name, strerror(errno));
-		_exit(mmtest_flaws ? 1 : 0);
+		_exit(pt_failures ? 1 : 0);
 	}
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))
@@ -170,8 +170,8 @@ static void one_advice(const struct advice *a, off_t vma_offset)
 	errno = 0;
 	ret = madvise(vma, MAP_LEN, a->advice);
 	err = errno;
-	vmtest_note("%s on the mapping: %s", a->name,
-		    ret ? strerror(err) : "accepted");
+	pt_note("%s on the mapping: %s", a->name,
+		ret ? strerror(err) : "accepted");
 	dropped = touch_faults(vma, BAR_OFF, a->name);
 	if (!ret && a->drops_pages && !dropped)
 		mmtest_failed("%s was taken but the VMA still has its pages",
@@ -225,7 +225,7 @@ static void one_advice(const struct advice *a, off_t vma_offset)
 	munmap(vma, MAP_LEN);
 	munmap(other, MAP_LEN);
 	expect_counters(0, 0, a->name, "after munmap");
-	vmtest_note("%s: UNMAP in %.3f s", a->name, t);
+	pt_note("%s: UNMAP in %.3f s", a->name, t);
 }
 
 int main(void)
@@ -233,7 +233,7 @@ int main(void)
 	unsigned char *vma;
 	uint64_t handle;
 
-	vmtest_name = "mm_dontneed";
+	pt_name = "mm_dontneed";
 	mmtest_go_on = 1;	/* every advice gets its own verdict */
 	bar = mmtest_map_bar(BAR_OFF + MAP_LEN);
 	nvme = mmtest_open_nvme(O_RDWR);
@@ -257,6 +257,6 @@ int main(void)
 	expect_counters(0, 0, "end", "after close");
 	close(nvme);
 	mmtest_check_flaws();
-	vmtest_note("no advice freed the claim; UNMAP prompt; the range maps again");
+	pt_note("no advice freed the claim; UNMAP prompt; the range maps again");
 	return 0;
 }

@@ -69,8 +69,8 @@ static void child(unsigned char *target, const unsigned char *want)
 {
 	ssize_t n;
 
-	vmtest_name = "mm_fork_dofork (child)";
-	mmtest_flaws = 0;	/* its own verdict, not the parent's so far */
+	pt_name = "mm_fork_dofork (child)";
+	pt_failures = 0;	/* its own verdict, not the parent's so far */
 	expect_sigbus(target, 0);
 	expect_sigbus(target + MAP_LEN / 2, 0);
 	expect_sigbus(target + MAP_LEN - 1, 1);
@@ -81,7 +81,7 @@ static void child(unsigned char *target, const unsigned char *want)
 			      n, n < 0 ? strerror(errno) : "read");
 	/* The child shares the parent's view of the BAR. */
 	expect_bar(want, "after the child's accesses");
-	_exit(mmtest_flaws ? 1 : 0);
+	_exit(pt_failures ? 1 : 0);
 }
 
 /* MADV_WIPEONFORK / MADV_KEEPONFORK: refused or harmless, never a change. */
@@ -98,8 +98,8 @@ static void fork_advice(unsigned char *target, uint64_t handle,
 		mmtest_failed("MADV_KEEPONFORK: %s, expected success or EINVAL",
 			      strerror(errno));
 	else
-		vmtest_note("MADV_KEEPONFORK: %s", errno ? strerror(errno) :
-			    "accepted (it only clears VM_WIPEONFORK)");
+		pt_note("MADV_KEEPONFORK: %s", errno ? strerror(errno) :
+			"accepted (it only clears VM_WIPEONFORK)");
 	mmtest_expect_live(node, handle, "after WIPEONFORK/KEEPONFORK");
 	expect_counters(1, MAP_LEN, "after WIPEONFORK/KEEPONFORK");
 	expect_bar(want, "after WIPEONFORK/KEEPONFORK");
@@ -114,29 +114,29 @@ int main(void)
 	int status;
 	pid_t pid;
 
-	vmtest_name = "mm_fork_dofork";
+	pt_name = "mm_fork_dofork";
 	mmtest_go_on = 1;	/* one run shows every difference */
 	bar = mmtest_map_bar(BAR_OFF + MAP_LEN);
 	nvme = mmtest_open_nvme(O_RDWR);
 	node = mmtest_open_node();
 	vma = mmtest_vma(node, MAP_LEN, 0);
 	if (mmtest_map(node, bar + BAR_OFF, MAP_LEN, vma, &handle, &map_offset))
-		vmtest_fail("MAP: %s", strerror(errno));
+		pt_fail("MAP: %s", strerror(errno));
 	target = vma + map_offset;
 
 	want = read_lands(target, DISK_BEFORE, "before fork");
-	if (mmtest_flaws)
-		vmtest_fail("the mapping does not work even before fork()");
+	if (pt_failures)
+		pt_fail("the mapping does not work even before fork()");
 	fork_advice(target, handle, want);
 
 	/* No VM_DONTCOPY: fork() copies the VMA, and unless stopped its PTEs. */
 	if (madvise(target, MAP_LEN, MADV_DOFORK))
-		vmtest_fail("MADV_DOFORK: %s", strerror(errno));
+		pt_fail("MADV_DOFORK: %s", strerror(errno));
 	pid = phxtest_fork();
 	if (pid == 0)
 		child(target, want);
 	if (waitpid(pid, &status, 0) != pid)
-		vmtest_fail("waitpid: %s", strerror(errno));
+		pt_fail("waitpid: %s", strerror(errno));
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		mmtest_failed("the child's checks failed (status %#x)", status);
 
@@ -159,6 +159,6 @@ int main(void)
 	expect_counters_soon(0, 0, "after munmap and close");
 	close(nvme);
 	mmtest_check_flaws();
-	vmtest_note("the child's copy had no pages (SIGBUS, EFAULT, no byte changed); the parent's mapping stayed live");
+	pt_note("the child's copy had no pages (SIGBUS, EFAULT, no byte changed); the parent's mapping stayed live");
 	return 0;
 }

@@ -299,15 +299,15 @@ static void fuzz_fail(struct worker *w, const char *fmt, ...)
 	va_end(ap);
 	if (w && w->cur_op >= 0) {
 		fprintf(stderr, "%s: last operations (seed %" PRIu64 "):\n",
-			vmtest_name, seed);
+			pt_name, seed);
 		for (long i = w->op_no - TRACE + 1; i < w->op_no; i++)
 			if (i >= 0)
-				fprintf(stderr, "%s:   %s\n", vmtest_name,
+				fprintf(stderr, "%s:   %s\n", pt_name,
 					w->trace[i % TRACE]);
-		fprintf(stderr, "%s:   #%ld %s: %s (this one)\n", vmtest_name,
+		fprintf(stderr, "%s:   #%ld %s: %s (this one)\n", pt_name,
 			w->op_no, op_name(w->cur_op), w->note);
 	}
-	vmtest_fail("%s", msg);
+	pt_fail("%s", msg);
 }
 
 static void count(int op, int res, int64_t ns)
@@ -708,7 +708,7 @@ static void hand_over(struct worker *w, int fd, uint32_t kind)
 
 	hold_packet_init(&p);
 	p.m = (struct hold_msg){ kind, hold_time(w), "" };
-	snprintf(p.m.what, sizeof(p.m.what), "%s #%ld %s", vmtest_name,
+	snprintf(p.m.what, sizeof(p.m.what), "%s #%ld %s", pt_name,
 		 w->op_no, w->note);
 	cm = CMSG_FIRSTHDR(&p.msg);
 	cm->cmsg_level = SOL_SOCKET;
@@ -763,11 +763,11 @@ static int holder_main(int idx, int sock)
 	int nheld = 0, eof = 0;
 
 	snprintf(hw.note, sizeof(hw.note), "mm_fuzz[p%d holder]", idx);
-	vmtest_name = hw.note;
+	pt_name = hw.note;
 	hw.idx = idx;
 	hw.cur_op = -1;
 	if (!buf)
-		vmtest_fail("no memory");
+		pt_fail("no memory");
 	while (!eof || nheld) {
 		struct pollfd pfd = { sock, POLLIN, 0 };
 		int64_t now = now_ns(), soonest = INT64_MAX;
@@ -1528,7 +1528,7 @@ static void one_op(struct worker *w, const int *weight, int victim)
 		 "#%ld %s: %s -> %s (%.1f ms)", w->op_no, op_name(op), w->note,
 		 res_name(res), ns / 1e6);
 	if (tracing)
-		vmtest_note("%s", w->trace[w->op_no % TRACE]);
+		pt_note("%s", w->trace[w->op_no % TRACE]);
 	if (ns > SLOW_NS && must_be_prompt(op))
 		fuzz_fail(w, "%s took %.1f s: the module waited for a holder of the pages (this process holds %d io_uring rings, %d children; its holder, pipes and rings up to 8 s)",
 			  op_name(op), ns / 1e9,
@@ -1542,7 +1542,7 @@ static void child_main(struct worker *w, int nops, int victim)
 
 	snprintf(name, sizeof(name), "mm_fuzz[p%d %s %d]", w->idx,
 		 victim ? "victim" : "child", getpid());
-	vmtest_name = name;
+	pt_name = name;
 	w->child = 1;
 	w->rng = mix(w->rng ^ (uint64_t)getpid());
 	for (int i = 0; i < nops && !__atomic_load_n(&sh->stop, __ATOMIC_RELAXED); i++) {
@@ -1661,7 +1661,7 @@ static void worker_init(struct worker *w, int idx, int holder)
 	uint64_t gen0 = stamp_of(idx, 1);
 
 	snprintf(w->note, sizeof(w->note), "mm_fuzz[p%d]", idx);
-	vmtest_name = strdup(w->note);
+	pt_name = strdup(w->note);
 	w->idx = idx;
 	w->cur_op = -1;
 	w->rng = mix(mix(seed) ^ mix((uint64_t)idx + 1));
@@ -1674,14 +1674,14 @@ static void worker_init(struct worker *w, int idx, int holder)
 	w->own = map_resource(w->own_off, own_len);
 	w->nvme = open(vmtest_env("PHXVM_NVME"), O_RDWR | O_DIRECT);
 	if (w->nvme < 0)
-		vmtest_fail("open %s: %s", vmtest_env("PHXVM_NVME"),
-			    strerror(errno));
+		pt_fail("open %s: %s", vmtest_env("PHXVM_NVME"),
+			strerror(errno));
 	if (posix_memalign((void **)&w->host, PAGE, HOST_LEN))
-		vmtest_fail("no memory");
+		pt_fail("no memory");
 	w->arena = mmap(NULL, ARENA_SLOTS * SLOT_LEN, PROT_NONE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (w->arena == MAP_FAILED)
-		vmtest_fail("mmap of the arena: %s", strerror(errno));
+		pt_fail("mmap of the arena: %s", strerror(errno));
 	sigaction(SIGSEGV, &sa, NULL);
 	sigaction(SIGBUS, &sa, NULL);
 
@@ -1695,7 +1695,7 @@ static void worker_init(struct worker *w, int idx, int holder)
 
 		if (pwrite(w->nvme, w->host, n, w->disk_off + (off_t)off) !=
 		    (ssize_t)n)
-			vmtest_fail("stamping the drive: %s", strerror(errno));
+			pt_fail("stamping the drive: %s", strerror(errno));
 	}
 }
 
@@ -1711,8 +1711,8 @@ static void worker_main(int idx, long nops, int holder)
 		reap(&w, 0);
 		one_op(&w, op_weight, 0);
 		if (idx == 0 && (n + 1) % (nops / 4 ? nops / 4 : 1) == 0)
-			vmtest_note("%ld of %ld operations, %.0f s", n + 1,
-				    nops, (now_ns() - t0) / 1e9);
+			pt_note("%ld of %ld operations, %.0f s", n + 1,
+				nops, (now_ns() - t0) / 1e9);
 	}
 	reap(&w, 1);
 	/* Half the time tidy up; else exit() tears everything down. */
@@ -1779,9 +1779,9 @@ static uint64_t report(double secs)
 		else
 			top += n;
 		if (!n) {
-			vmtest_note("  %-20s      0%s", op_name(op),
-				    op_weight[op] || child_weight[op] ||
-				    op == OP_DRAIN ? "" : "  (skipped)");
+			pt_note("  %-20s      0%s", op_name(op),
+				op_weight[op] || child_weight[op] ||
+				op == OP_DRAIN ? "" : "  (skipped)");
 			continue;
 		}
 		at += (size_t)snprintf(line, sizeof(line), "ok %" PRIu64, ok);
@@ -1790,11 +1790,11 @@ static uint64_t report(double secs)
 				at += (size_t)snprintf(line + at, sizeof(line) - at,
 						       ", %s %" PRIu64, res_name(r),
 						       sh->count[op][r]);
-		vmtest_note("  %-20s %6" PRIu64 ": %s; max %.1f ms", op_name(op),
-			    n, line, sh->max_ns[op] / 1e6);
+		pt_note("  %-20s %6" PRIu64 ": %s; max %.1f ms", op_name(op),
+			n, line, sh->max_ns[op] / 1e6);
 	}
-	vmtest_note("seed %" PRIu64 ", %d processes: %" PRIu64 " operations (+%" PRIu64 " in children, %" PRIu64 " pipe or ring drains) = %" PRIu64 " in %.1f s",
-		    seed, nprocs, top, kids, drains, top + kids + drains, secs);
+	pt_note("seed %" PRIu64 ", %d processes: %" PRIu64 " operations (+%" PRIu64 " in children, %" PRIu64 " pipe or ring drains) = %" PRIu64 " in %.1f s",
+		seed, nprocs, top, kids, drains, top + kids + drains, secs);
 	return top;
 }
 
@@ -1814,7 +1814,7 @@ int main(int argc, char **argv)
 	size_t disk_size;
 	int64_t t0;
 
-	vmtest_name = "mm_fuzz";
+	pt_name = "mm_fuzz";
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -1845,7 +1845,7 @@ int main(int argc, char **argv)
 			op_weight[op] = 1;
 	}
 	if (op_weight[OP_MMAP] == 0 || op_weight[OP_MAP] == 0)
-		vmtest_fail("--skip must leave mmap and map");
+		pt_fail("--skip must leave mmap and map");
 
 	/* [shared | proc 0 | proc 1 | ...] of the BAR; each its drive part. */
 	bar = phxtest_map_bar(&bar_size);
@@ -1858,18 +1858,18 @@ int main(int argc, char **argv)
 	if (disk_region > 4 * MIB)
 		disk_region = 4 * MIB;
 	if (own_len < 64 * PAGE || disk_region < 64 * PAGE)
-		vmtest_fail("BAR (%zu) or drive (%zu) too small for %d processes",
-			    bar_size, disk_size, nprocs);
+		pt_fail("BAR (%zu) or drive (%zu) too small for %d processes",
+			bar_size, disk_size, nprocs);
 	fill_stamp(bar, shared_len, stamp_of(NOBODY, 0));
 	munmap(bar, bar_size);
 
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
-		vmtest_fail("mmap: %s", strerror(errno));
-	vmtest_note("seed %" PRIu64 ", %ld operations, %d processes; BAR: %zu KiB shared, %zu KiB each; %zu advices%s%s",
-		    seed, total_ops, nprocs, shared_len >> 10, own_len >> 10,
-		    NR_ADVICES, skip ? "; skipping " : "", skip ? skip : "");
+		pt_fail("mmap: %s", strerror(errno));
+	pt_note("seed %" PRIu64 ", %ld operations, %d processes; BAR: %zu KiB shared, %zu KiB each; %zu advices%s%s",
+		seed, total_ops, nprocs, shared_len >> 10, own_len >> 10,
+		NR_ADVICES, skip ? "; skipping " : "", skip ? skip : "");
 
 	t0 = now_ns();
 	for (int i = 0; i < nprocs; i++) {
@@ -1877,7 +1877,7 @@ int main(int argc, char **argv)
 		int sv[2];
 
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv))
-			vmtest_fail("socketpair: %s", strerror(errno));
+			pt_fail("socketpair: %s", strerror(errno));
 		fflush(stdout);
 		holders[i] = fork();
 		if (holders[i] == 0) {
@@ -1890,7 +1890,7 @@ int main(int argc, char **argv)
 			worker_main(i, nops, sv[0]);
 		}
 		if (holders[i] < 0 || workers[i] < 0)
-			vmtest_fail("fork: %s", strerror(errno));
+			pt_fail("fork: %s", strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
 	}
@@ -1902,7 +1902,7 @@ int main(int argc, char **argv)
 			if (pid == workers[i] || pid == holders[i])
 				who = pid == workers[i] ? "worker" : "holder";
 		if (pid < 0)
-			vmtest_fail("wait: %s", strerror(errno));
+			pt_fail("wait: %s", strerror(errno));
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 			continue;
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
@@ -1915,15 +1915,15 @@ int main(int argc, char **argv)
 	}
 	done = report((now_ns() - t0) / 1e9);
 	if (failed)
-		vmtest_fail("a process failed (above)");
+		pt_fail("a process failed (above)");
 	if (done != (uint64_t)total_ops)
-		vmtest_fail("%" PRIu64 " operations of %ld went missing",
-			    total_ops - done, total_ops);
+		pt_fail("%" PRIu64 " operations of %ld went missing",
+			total_ops - done, total_ops);
 	if (!settled())
-		vmtest_fail("%lld mappings, %lld bytes pinned%s %d s after every process exited",
-			    phxtest_counter("mappings"),
-			    phxtest_counter("pinned_bytes"),
-			    vmtest_exists("/sys/class/phxfs/phxfs_dev0/releasing") ?
-			    ", some releasing," : "", SETTLE_S);
+		pt_fail("%lld mappings, %lld bytes pinned%s %d s after every process exited",
+			phxtest_counter("mappings"),
+			phxtest_counter("pinned_bytes"),
+			vmtest_exists("/sys/class/phxfs/phxfs_dev0/releasing") ?
+			", some releasing," : "", SETTLE_S);
 	return 0;
 }

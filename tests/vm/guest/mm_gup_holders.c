@@ -91,8 +91,8 @@ static void expect_prompt_unmap(uint64_t handle, const char *holder)
 		mmtest_failed("UNMAP with %s holding the pages took %.1f s (expected < %.0f s)",
 			      holder, took, UNMAP_PROMPT_S);
 	else
-		vmtest_note("UNMAP with %s holding the pages: %.3f s", holder,
-			    took);
+		pt_note("UNMAP with %s holding the pages: %.3f s", holder,
+			took);
 }
 
 /* A second MAP of [bar_off, +len) in a new VMA of this process. */
@@ -135,19 +135,6 @@ static void expect_maps_again(size_t bar_off, size_t len, const char *when)
 	munmap(vma, len);
 }
 
-/* Deterministic bytes that differ per @seed and per page. */
-static void pattern(unsigned char *buf, size_t len, unsigned int seed)
-{
-	uint64_t x = 0x9e3779b97f4a7c15ULL * (seed + 1);
-
-	for (size_t i = 0; i < len; i++) {
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
-		buf[i] = (unsigned char)x;
-	}
-}
-
 static void read_pipe(int fd, unsigned char *buf, size_t len)
 {
 	size_t got = 0;
@@ -156,8 +143,8 @@ static void read_pipe(int fd, unsigned char *buf, size_t len)
 		ssize_t n = read(fd, buf + got, len - got);
 
 		if (n <= 0)
-			vmtest_fail("read from the pipe: %s",
-				    n ? strerror(errno) : "EOF");
+			pt_fail("read from the pipe: %s",
+				n ? strerror(errno) : "EOF");
 		got += (size_t)n;
 	}
 }
@@ -191,7 +178,7 @@ static void other_process_tries(size_t bar_off, size_t len)
 		_exit(1);
 	}
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
-		vmtest_fail("the other process: status %#x", status);
+		pt_fail("the other process: status %#x", status);
 	switch (WEXITSTATUS(status)) {
 	case 0:
 		break;
@@ -202,7 +189,7 @@ static void other_process_tries(size_t bar_off, size_t len)
 		mmtest_failed("another process's MAP of the held BAR pages failed, but not with EBUSY");
 		break;
 	default:
-		vmtest_fail("the other process could not open or mmap the device");
+		pt_fail("the other process could not open or mmap the device");
 	}
 }
 
@@ -224,36 +211,36 @@ static void vmsplice_holder(void)
 	uint64_t handle;
 	ssize_t n;
 
-	vmtest_name = "mm_gup_holders (vmsplice)";
+	pt_name = "mm_gup_holders (vmsplice)";
 	if (map_bar(phx, vma, SPLICE_BAR_OFF, SPLICE_LEN, &handle))
-		vmtest_fail("MAP: %s", strerror(errno));
+		pt_fail("MAP: %s", strerror(errno));
 	expect_counters(1, SPLICE_LEN, 0, "mapped");
 
 	/* The owner's bytes: A everywhere, then B over the first half. */
-	pattern(a, SPLICE_LEN, 1);
-	pattern(b, SPLICE_LEN / 2, 2);
-	pattern(c, SPLICE_LEN, 3);
+	phxfs_pattern_fill(a, SPLICE_LEN, 1, 0);
+	phxfs_pattern_fill(b, SPLICE_LEN / 2, 2, 0);
+	phxfs_pattern_fill(c, SPLICE_LEN, 3, 0);
 	memcpy(vma, a, SPLICE_LEN);
 	if (memcmp(bar + SPLICE_BAR_OFF, a, SPLICE_LEN))
-		vmtest_fail("the owner's writes did not land in the BAR");
+		pt_fail("the owner's writes did not land in the BAR");
 
 	if (pipe(held) || pipe(copy))
-		vmtest_fail("pipe: %s", strerror(errno));
+		pt_fail("pipe: %s", strerror(errno));
 	if (fcntl(held[1], F_SETPIPE_SZ, (int)SPLICE_LEN) < (int)SPLICE_LEN ||
 	    fcntl(copy[1], F_SETPIPE_SZ, (int)SPLICE_LEN) < (int)SPLICE_LEN)
-		vmtest_fail("F_SETPIPE_SZ %lu: %s", SPLICE_LEN,
-			    strerror(errno));
+		pt_fail("F_SETPIPE_SZ %lu: %s", SPLICE_LEN,
+			strerror(errno));
 	while (iov.iov_len) {
 		n = vmsplice(held[1], &iov, 1, 0);
 		if (n <= 0)
-			vmtest_fail("vmsplice of the registered memory: %s",
-				    n ? strerror(errno) : "nothing spliced");
+			pt_fail("vmsplice of the registered memory: %s",
+				n ? strerror(errno) : "nothing spliced");
 		iov.iov_base = (char *)iov.iov_base + n;
 		iov.iov_len -= (size_t)n;
 	}
 	n = tee(held[0], copy[1], SPLICE_LEN, 0);
 	if (n != (ssize_t)SPLICE_LEN)
-		vmtest_fail("tee: %zd (%s)", n, n < 0 ? strerror(errno) : "short");
+		pt_fail("tee: %zd (%s)", n, n < 0 ? strerror(errno) : "short");
 	/* The same owner writes on after vmsplice, still before UNMAP. */
 	memcpy(vma, b, SPLICE_LEN / 2);
 
@@ -328,7 +315,7 @@ static void ring_setup(struct ring *r)
 
 	r->fd = (int)syscall(__NR_io_uring_setup, 4, &p);
 	if (r->fd < 0)
-		vmtest_fail("io_uring_setup: %s", strerror(errno));
+		pt_fail("io_uring_setup: %s", strerror(errno));
 	sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned int);
 	cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
 	if (p.features & IORING_FEAT_SINGLE_MMAP)
@@ -342,7 +329,7 @@ static void ring_setup(struct ring *r)
 	r->sqes = mmap(NULL, r->sqes_len, PROT_READ | PROT_WRITE,
 		       MAP_SHARED | MAP_POPULATE, r->fd, IORING_OFF_SQES);
 	if (sq == MAP_FAILED || cq == MAP_FAILED || r->sqes == MAP_FAILED)
-		vmtest_fail("mmap of the io_uring rings: %s", strerror(errno));
+		pt_fail("mmap of the io_uring rings: %s", strerror(errno));
 	r->sq = sq;
 	r->cq = cq;
 	r->sq_len = sq_len;
@@ -375,10 +362,10 @@ static int ring_read_fixed(struct ring *r, void *buf, unsigned int len,
 	__atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
 	if (syscall(__NR_io_uring_enter, r->fd, 1, 1, IORING_ENTER_GETEVENTS,
 		    NULL, 0) < 0)
-		vmtest_fail("io_uring_enter: %s", strerror(errno));
+		pt_fail("io_uring_enter: %s", strerror(errno));
 	head = *r->cq_head;
 	if (head == __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE))
-		vmtest_fail("io_uring_enter returned without a completion");
+		pt_fail("io_uring_enter returned without a completion");
 	res = r->cqes[head & *r->cq_mask].res;
 	__atomic_store_n(r->cq_head, head + 1, __ATOMIC_RELEASE);
 	return res;
@@ -415,10 +402,10 @@ static void io_uring_holder(int close_ring)
 	uint64_t handle;
 	int res;
 
-	vmtest_name = close_ring ? "mm_gup_holders (io_uring, close)" :
+	pt_name = close_ring ? "mm_gup_holders (io_uring, close)" :
 				   "mm_gup_holders (io_uring, unregister)";
 	if (map_bar(phx, vma, URING_BAR_OFF, URING_LEN, &handle))
-		vmtest_fail("MAP: %s", strerror(errno));
+		pt_fail("MAP: %s", strerror(errno));
 	ring_setup(&r);
 	if (ring_register(&r, vma, URING_LEN)) {
 		/* Clean: the pin undone, the mapping untouched. */
@@ -426,8 +413,8 @@ static void io_uring_holder(int close_ring)
 			mmtest_failed("IORING_REGISTER_BUFFERS of registered memory: %s (expected success, EOPNOTSUPP or EFAULT)",
 				      strerror(errno));
 		else
-			vmtest_note("IORING_REGISTER_BUFFERS refused: %s",
-				    strerror(errno));
+			pt_note("IORING_REGISTER_BUFFERS refused: %s",
+				strerror(errno));
 		expect_counters(1, URING_LEN, 0, "refused registration");
 		ring_close(&r);
 		expect_prompt_unmap(handle, "nothing (refused io_uring)");
@@ -457,7 +444,7 @@ static void io_uring_holder(int close_ring)
 		ring_close(&r);
 	} else if (syscall(__NR_io_uring_register, r.fd,
 			   IORING_UNREGISTER_BUFFERS, NULL, 0)) {
-		vmtest_fail("IORING_UNREGISTER_BUFFERS: %s", strerror(errno));
+		pt_fail("IORING_UNREGISTER_BUFFERS: %s", strerror(errno));
 	}
 	expect_released(how);
 	expect_maps_again(URING_BAR_OFF, URING_LEN, how);
@@ -523,11 +510,11 @@ static void odirect_in_flight(void)
 	uint64_t handle;
 	int tries = 0, inside;
 
-	vmtest_name = "mm_gup_holders (O_DIRECT)";
+	pt_name = "mm_gup_holders (O_DIRECT)";
 	if (map_bar(phx, vma, DIO_BAR_OFF, DIO_LEN, &handle))
-		vmtest_fail("MAP: %s", strerror(errno));
+		pt_fail("MAP: %s", strerror(errno));
 	if (pthread_create(&t, NULL, read_until_refused, &rd))
-		vmtest_fail("pthread_create");
+		pt_fail("pthread_create");
 	while (!__atomic_load_n(&rd.started, __ATOMIC_ACQUIRE))
 		nanosleep(&ts, NULL);
 	/* UNMAP while the reader is inside pread(), after its first read. */
@@ -535,20 +522,20 @@ static void odirect_in_flight(void)
 			  in_pread(rd.tid)) && tries++ < 2000)
 		nanosleep(&ts, NULL);
 	if (!inside)
-		vmtest_fail("the reader was never seen inside pread: %d reads, %s (%zd, %s)",
-			    rd.reads, rd.ended ? "ended" : "still reading",
-			    rd.last, strerror(rd.last_errno));
+		pt_fail("the reader was never seen inside pread: %d reads, %s (%zd, %s)",
+			rd.reads, rd.ended ? "ended" : "still reading",
+			rd.last, strerror(rd.last_errno));
 	took = unmap_timed(handle);
-	vmtest_note("UNMAP during the reader's pread %d: %.3f s", rd.reads + 1,
-		    took);
+	pt_note("UNMAP during the reader's pread %d: %.3f s", rd.reads + 1,
+		took);
 	if (took >= UNMAP_PROMPT_S)
 		mmtest_failed("UNMAP with an O_DIRECT read in flight took %.1f s", took);
 
 	t0 = phxtest_now();
 	pthread_join(t, NULL);
-	vmtest_note("the reader ended %.3f s after UNMAP: %d reads, then %s",
-		    phxtest_now() - t0, rd.reads,
-		    rd.last_errno ? strerror(rd.last_errno) : "a short read");
+	pt_note("the reader ended %.3f s after UNMAP: %d reads, then %s",
+		phxtest_now() - t0, rd.reads,
+		rd.last_errno ? strerror(rd.last_errno) : "a short read");
 	if (rd.last_errno != EFAULT)
 		mmtest_failed("the reader's pread after UNMAP: %s (expected EFAULT)",
 			      rd.last_errno ? strerror(rd.last_errno) : "short read");
@@ -570,11 +557,11 @@ static void odirect_in_flight(void)
 
 int main(void)
 {
-	vmtest_name = "mm_gup_holders";
+	pt_name = "mm_gup_holders";
 	mmtest_go_on = 1;	/* a failed expectation: the scenario goes on */
 	bar = mmtest_map_bar(DIO_BAR_OFF + DIO_LEN);
 	if (vmtest_env_u64("PHXVM_DISK_SIZE") < 4 * DIO_LEN)
-		vmtest_fail("the drive is smaller than %lu bytes", 4 * DIO_LEN);
+		pt_fail("the drive is smaller than %lu bytes", 4 * DIO_LEN);
 	phx = mmtest_open_node();
 	nvme = mmtest_open_nvme(O_RDWR);
 	if (mmtest_releasing() < 0)
@@ -585,10 +572,10 @@ int main(void)
 	io_uring_holder(1);
 	odirect_in_flight();
 
-	vmtest_name = "mm_gup_holders";
+	pt_name = "mm_gup_holders";
 	close(nvme);
 	close(phx);
 	mmtest_check_flaws();
-	vmtest_note("vmsplice, io_uring and O_DIRECT holders: UNMAP prompt, pages claimed until released");
+	pt_note("vmsplice, io_uring and O_DIRECT holders: UNMAP prompt, pages claimed until released");
 	return 0;
 }

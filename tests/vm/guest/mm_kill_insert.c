@@ -76,20 +76,20 @@ static void child_run(int do_map, double kill_after, struct run *r)
 	pid_t pid;
 
 	if (pipe(go) || pipe(done))
-		vmtest_fail("pipe: %s", strerror(errno));
+		pt_fail("pipe: %s", strerror(errno));
 	pid = phxtest_fork();
 	if (!pid) {
 		int fd = mmtest_open_node();
 		unsigned char *vma;
 		uint64_t handle;
 
-		vmtest_name = "mm_kill_insert (child)";
+		pt_name = "mm_kill_insert (child)";
 		close(go[0]);
 		close(done[0]);
 		if (write(go[1], "g", 1) != 1)
 			_exit(3);
 		if (do_map && map_whole(fd, &vma, &handle))
-			vmtest_fail("MAP of the whole BAR: %s", strerror(errno));
+			pt_fail("MAP of the whole BAR: %s", strerror(errno));
 		if (write(done[1], "d", 1) != 1)
 			_exit(3);
 		_exit(0);	/* the mapping goes with the process */
@@ -97,7 +97,7 @@ static void child_run(int do_map, double kill_after, struct run *r)
 	close(go[1]);
 	close(done[1]);
 	if (read(go[0], &c, 1) != 1)
-		vmtest_fail("the child died before MAP");
+		pt_fail("the child died before MAP");
 	r->entered = phxtest_now();
 	r->killed = 0;
 	snprintf(r->in, sizeof(r->in), "-");
@@ -106,13 +106,13 @@ static void child_run(int do_map, double kill_after, struct run *r)
 		syscall_of(pid, r->in, sizeof(r->in));
 		pfd = (struct pollfd){ .fd = done[0], .events = POLLIN };
 		if (poll(&pfd, 1, 0) == 1)
-			vmtest_fail("MAP of the whole BAR returned within %.0f ms: too quick to interrupt (use a larger --bar-size)",
-				    kill_after * 1e3);
+			pt_fail("MAP of the whole BAR returned within %.0f ms: too quick to interrupt (use a larger --bar-size)",
+				kill_after * 1e3);
 		r->killed = phxtest_now();
 		kill(pid, SIGKILL);
 	}
 	if (waitpid(pid, &r->status, 0) != pid)
-		vmtest_fail("waitpid: %s", strerror(errno));
+		pt_fail("waitpid: %s", strerror(errno));
 	r->reaped = phxtest_now();
 	close(go[0]);
 	close(done[0]);
@@ -129,8 +129,8 @@ static double map_and_read(const char *when)
 
 	t0 = phxtest_now();
 	if (map_whole(fd, &vma, &handle))
-		vmtest_fail("%s: MAP of the whole BAR: %s", when,
-			    strerror(errno));
+		pt_fail("%s: MAP of the whole BAR: %s", when,
+			strerror(errno));
 	took = phxtest_now() - t0;
 	free(mmtest_read_lands(nvme, vma + at, bar + at, MIB, 16 * MIB, when));
 	mmtest_unmap_ok(fd, handle);
@@ -147,9 +147,9 @@ int main(void)
 	double insert, full, base, limit;
 	struct run r;
 
-	vmtest_name = "mm_kill_insert";
+	pt_name = "mm_kill_insert";
 	bar = phxtest_map_bar(&bar_size);
-	vmtest_note("BAR of %zu MiB", bar_size / MIB);
+	pt_note("BAR of %zu MiB", bar_size / MIB);
 
 	/* What the uninterrupted work costs. */
 	insert = map_and_read("uninterrupted");
@@ -157,15 +157,15 @@ int main(void)
 	base = r.reaped - r.entered;
 	child_run(1, 0, &r);
 	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status))
-		vmtest_fail("the uninterrupted child failed (status %#x)",
-			    r.status);
+		pt_fail("the uninterrupted child failed (status %#x)",
+			r.status);
 	full = r.reaped - r.entered;
 	wait_released("uninterrupted child reaped");
-	vmtest_note("MAP of the whole BAR: %.2f s; child MAP and exit: %.2f s; child exit without MAP: %.2f s",
-		    insert, full, base);
+	pt_note("MAP of the whole BAR: %.2f s; child MAP and exit: %.2f s; child exit without MAP: %.2f s",
+		insert, full, base);
 	if (insert < 1.0)
-		vmtest_fail("a whole-BAR MAP takes only %.2f s: too quick to show an interrupted one (use a larger --bar-size)",
-			    insert);
+		pt_fail("a whole-BAR MAP takes only %.2f s: too quick to show an interrupted one (use a larger --bar-size)",
+			insert);
 	/* A killed child may take its plain exit and a quarter of a MAP. */
 	limit = base + insert / 4;
 
@@ -174,19 +174,19 @@ int main(void)
 
 		child_run(1, kill_after[i], &r);
 		reap = r.reaped - r.killed;
-		vmtest_note("SIGKILL %.0f ms into MAP (syscall %s): reaped %.2f s later",
-			    kill_after[i] * 1e3, r.in, reap);
+		pt_note("SIGKILL %.0f ms into MAP (syscall %s): reaped %.2f s later",
+			kill_after[i] * 1e3, r.in, reap);
 		if (!WIFSIGNALED(r.status) || WTERMSIG(r.status) != SIGKILL)
-			vmtest_fail("the killed child: status %#x, expected death by SIGKILL",
-				    r.status);
+			pt_fail("the killed child: status %#x, expected death by SIGKILL",
+				r.status);
 		if (reap > limit)
-			vmtest_fail("killed %.0f ms into a MAP of the whole BAR, the child was reaped only %.2f s later (limit %.2f s; an uninterrupted MAP and exit take %.2f s)",
-				    kill_after[i] * 1e3, reap, limit, full);
+			pt_fail("killed %.0f ms into a MAP of the whole BAR, the child was reaped only %.2f s later (limit %.2f s; an uninterrupted MAP and exit take %.2f s)",
+				kill_after[i] * 1e3, reap, limit, full);
 		wait_released("killed child reaped");
 	}
 
 	map_and_read("after the kills");
-	vmtest_note("killed during MAP: reaped within %.2f s, nothing pinned, the BAR maps again",
-		    limit);
+	pt_note("killed during MAP: reaped within %.2f s, nothing pinned, the BAR maps again",
+		limit);
 	return 0;
 }

@@ -36,7 +36,7 @@ static uint64_t map(void *vma, size_t bar_off)
 	uint64_t handle;
 
 	if (mmtest_map_aligned(node, bar + bar_off, MAP_LEN, vma, &handle))
-		vmtest_fail("MAP of BAR+%zu: %s", bar_off, strerror(errno));
+		pt_fail("MAP of BAR+%zu: %s", bar_off, strerror(errno));
 	return handle;
 }
 
@@ -52,7 +52,7 @@ static void *reserve(size_t len)
 		       0);
 
 	if (p == MAP_FAILED)
-		vmtest_fail("mmap PROT_NONE: %s", strerror(errno));
+		pt_fail("mmap PROT_NONE: %s", strerror(errno));
 	return p;
 }
 
@@ -65,7 +65,7 @@ static void expect_vma(const unsigned char *p, size_t len, const char *when)
 	FILE *f = fopen("/proc/self/maps", "r");
 
 	if (!f)
-		vmtest_fail("open /proc/self/maps: %s", strerror(errno));
+		pt_fail("open /proc/self/maps: %s", strerror(errno));
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "%lx-%lx", &start, &end) == 2 &&
 		    want >= start && want < end) {
@@ -74,10 +74,10 @@ static void expect_vma(const unsigned char *p, size_t len, const char *when)
 		}
 	fclose(f);
 	if (!found)
-		vmtest_fail("%s: nothing mapped at %p", when, (void *)p);
+		pt_fail("%s: nothing mapped at %p", when, (void *)p);
 	if (start != want || end != want + len)
-		vmtest_fail("%s: the VMA is %#lx-%#lx, expected %p-%p", when,
-			    start, end, (void *)p, (void *)(p + len));
+		pt_fail("%s: the VMA is %#lx-%#lx, expected %p-%p", when,
+			start, end, (void *)p, (void *)(p + len));
 }
 
 /* The mapping @handle is live and @target shows device memory. */
@@ -88,8 +88,8 @@ static void expect_intact(unsigned char *target, uint64_t handle,
 	expect_counters(1, MAP_LEN, when);
 	mmtest_expect_live(node, handle, when);
 	if (memcmp(target, bar + BAR_OFF, MAP_LEN))
-		vmtest_fail("%s: the target shows other bytes than device memory",
-			    when);
+		pt_fail("%s: the target shows other bytes than device memory",
+			when);
 }
 
 /* O_DIRECT pread into @target lands in the BAR, byte for byte. */
@@ -100,8 +100,8 @@ static void expect_read_lands(unsigned char *target, const char *when)
 
 	next_disk_off += MAP_LEN;
 	if (memcmp(target, want, MAP_LEN))
-		vmtest_fail("%s: the target does not show what the drive holds",
-			    when);
+		pt_fail("%s: the target does not show what the drive holds",
+			when);
 	free(want);
 }
 
@@ -111,9 +111,9 @@ static void expect_read_lands(unsigned char *target, const char *when)
 		errno = 0;						\
 		r_ = mremap(old, old_len, new_len, flags, to);		\
 		if (r_ != MAP_FAILED || errno != (err))			\
-			vmtest_fail("mremap(%s, %s, %s, %s): %p, errno %d (%s), expected %s", \
-				    #old, #old_len, #new_len, #flags, r_, \
-				    errno, strerror(errno), #err);	\
+			pt_fail("mremap(%s, %s, %s, %s): %p, errno %d (%s), expected %s", \
+				#old, #old_len, #new_len, #flags, r_, \
+				errno, strerror(errno), #err);	\
 	} while (0)
 
 static unsigned char *move_whole(unsigned char *vma, const char *when)
@@ -123,11 +123,11 @@ static unsigned char *move_whole(unsigned char *vma, const char *when)
 	moved = mremap(vma, MAP_LEN, MAP_LEN, MREMAP_MAYMOVE | MREMAP_FIXED,
 		       to);
 	if (moved == MAP_FAILED)
-		vmtest_fail("%s: mremap(MREMAP_MAYMOVE | MREMAP_FIXED) of the whole VMA: %s",
-			    when, strerror(errno));
+		pt_fail("%s: mremap(MREMAP_MAYMOVE | MREMAP_FIXED) of the whole VMA: %s",
+			when, strerror(errno));
 	if (moved != to)
-		vmtest_fail("%s: moved to %p, asked for %p", when,
-			    (void *)moved, (void *)to);
+		pt_fail("%s: moved to %p, asked for %p", when,
+			(void *)moved, (void *)to);
 	/* Nothing is left behind at the old address. */
 	mmtest_expect_fault(vma, 0, SIGSEGV, "the old address");
 	mmtest_expect_fault(vma + MAP_LEN - 1, 1, SIGSEGV, "the old address");
@@ -187,7 +187,7 @@ static void move_then_unmap_by_handle(void)
 	expect_vma(t, MAP_LEN, "after UNMAP");
 	mmtest_expect_fault(t, 0, SIGBUS, "the unmapped target");
 	if (munmap(t, MAP_LEN))
-		vmtest_fail("munmap of the moved VMA: %s", strerror(errno));
+		pt_fail("munmap of the moved VMA: %s", strerror(errno));
 	expect_counters(0, 0, "after munmap of the emptied VMA");
 }
 
@@ -202,7 +202,7 @@ static void move_then_munmap(void)
 	expect_intact(t, handle, "second mapping, after the move");
 	expect_read_lands(t, "second mapping, after the move");
 	if (munmap(t, MAP_LEN))
-		vmtest_fail("munmap of the moved VMA: %s", strerror(errno));
+		pt_fail("munmap of the moved VMA: %s", strerror(errno));
 	expect_counters(0, 0, "after munmap of the moved VMA");
 	mmtest_expect_fault(t, 0, SIGSEGV, "the munmapped target");
 }
@@ -212,15 +212,15 @@ int main(void)
 	unsigned char *vma;
 	uint64_t handle;
 
-	vmtest_name = "mm_mremap";
+	pt_name = "mm_mremap";
 	bar = mmtest_map_bar(BAR_OFF + MAP_LEN);
 	nvme = mmtest_open_nvme(O_RDWR);
 	node = mmtest_open_node();
 
 	move_then_unmap_by_handle();
-	vmtest_note("whole move followed; grow, shrink, partial, DONTUNMAP refused; UNMAP by handle released it");
+	pt_note("whole move followed; grow, shrink, partial, DONTUNMAP refused; UNMAP by handle released it");
 	move_then_munmap();
-	vmtest_note("munmap of the moved VMA released it");
+	pt_note("munmap of the moved VMA released it");
 
 	/* Nothing stayed claimed: the same device memory maps again. */
 	vma = new_vma(2 * MAP_LEN);
@@ -231,6 +231,6 @@ int main(void)
 	close(node);
 	expect_counters(0, 0, "at the end");
 	close(nvme);
-	vmtest_note("the range maps again; counters 0");
+	pt_note("the range maps again; counters 0");
 	return 0;
 }

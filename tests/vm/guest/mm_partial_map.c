@@ -60,8 +60,8 @@ static void expect_bar_marked(size_t bar_off, size_t len, const char *when)
 {
 	for (size_t i = 0; i < len; i++)
 		if (bar[bar_off + i] != MARK)
-			vmtest_fail("%s: device memory at BAR+%zu changed to %#x",
-				    when, bar_off + i, bar[bar_off + i]);
+			pt_fail("%s: device memory at BAR+%zu changed to %#x",
+				when, bar_off + i, bar[bar_off + i]);
 }
 
 /* A read of @p must raise SIGBUS at @p: the VMA is there, its pages not. */
@@ -87,17 +87,17 @@ static void expect_empty(unsigned char *vma)
 	errno = 0;
 	n = pread(nvme, vma, HEAD_LEN, next_disk_off);
 	if (n != -1 || errno != EFAULT)
-		vmtest_fail("O_DIRECT pread into the failed MAP's VMA: %zd (%s), expected EFAULT",
-			    n, n < 0 ? strerror(errno) : "read");
+		pt_fail("O_DIRECT pread into the failed MAP's VMA: %zd (%s), expected EFAULT",
+			n, n < 0 ? strerror(errno) : "read");
 	if (pipe(pfd))
-		vmtest_fail("pipe: %s", strerror(errno));
+		pt_fail("pipe: %s", strerror(errno));
 	errno = 0;
 	n = vmsplice(pfd[1], &iov, 1, 0);
 	close(pfd[0]);
 	close(pfd[1]);
 	if (n != -1 || errno != EFAULT)
-		vmtest_fail("vmsplice from the failed MAP's VMA: %zd (%s), expected EFAULT",
-			    n, n < 0 ? strerror(errno) : "spliced");
+		pt_fail("vmsplice from the failed MAP's VMA: %zd (%s), expected EFAULT",
+			n, n < 0 ? strerror(errno) : "spliced");
 	expect_bar_marked(RANGE_OFF, HEAD_LEN, "after I/O on the failed VMA");
 	expect_bar_marked(TAIL_OFF, TAIL_LEN, "after I/O on the failed VMA");
 }
@@ -107,7 +107,7 @@ int main(void)
 	unsigned char *held_vma, *vma, *tail_vma, *whole_vma;
 	uint64_t held, head, tail, whole, h;
 
-	vmtest_name = "mm_partial_map";
+	pt_name = "mm_partial_map";
 	bar = mmtest_map_bar(RANGE_OFF + RANGE_LEN);
 	nvme = mmtest_open_nvme(O_RDWR);
 	node = mmtest_open_node();
@@ -115,7 +115,7 @@ int main(void)
 	/* The other mapping, in the middle of the range. */
 	held_vma = new_vma(HELD_LEN, 0);
 	if (map(held_vma, HELD_OFF, HELD_LEN, &held))
-		vmtest_fail("MAP of the held pages: %s", strerror(errno));
+		pt_fail("MAP of the held pages: %s", strerror(errno));
 	expect_read_lands(held_vma, HELD_OFF, HELD_LEN, "the holding mapping");
 	expect_counters(1, HELD_LEN, "with the holding mapping");
 
@@ -124,21 +124,21 @@ int main(void)
 	memset(bar + TAIL_OFF, MARK, TAIL_LEN);
 	errno = 0;
 	if (map(vma, RANGE_OFF, RANGE_LEN, &h) != -1 || errno != EBUSY)
-		vmtest_fail("MAP over held pages: errno %d (%s), expected EBUSY",
-			    errno, strerror(errno));
+		pt_fail("MAP over held pages: errno %d (%s), expected EBUSY",
+			errno, strerror(errno));
 	expect_counters(1, HELD_LEN, "after the failed MAP");
 	expect_empty(vma);
-	vmtest_note("the failed MAP left its VMA empty: SIGBUS, EFAULT, device memory unchanged");
+	pt_note("the failed MAP left its VMA empty: SIGBUS, EFAULT, device memory unchanged");
 
 	/* The same VMA takes a MAP of the free pages before the held ones. */
 	if (map(vma, RANGE_OFF, HEAD_LEN, &head))
-		vmtest_fail("MAP of the free head into the failed VMA: %s",
-			    strerror(errno));
+		pt_fail("MAP of the free head into the failed VMA: %s",
+			strerror(errno));
 	expect_read_lands(vma, RANGE_OFF, HEAD_LEN, "the head, mapped again");
 	/* And a fresh one the pages after them. */
 	tail_vma = new_vma(TAIL_LEN, 8 * MIB);
 	if (map(tail_vma, TAIL_OFF, TAIL_LEN, &tail))
-		vmtest_fail("MAP of the free tail: %s", strerror(errno));
+		pt_fail("MAP of the free tail: %s", strerror(errno));
 	expect_read_lands(tail_vma, TAIL_OFF, TAIL_LEN, "the tail");
 	expect_counters(3, RANGE_LEN, "head, held pages and tail mapped");
 	/* The holder was not disturbed by any of it. */
@@ -155,8 +155,8 @@ int main(void)
 	/* Nothing stayed claimed: the whole range maps in one piece. */
 	whole_vma = new_vma(RANGE_LEN, 12 * MIB);
 	if (map(whole_vma, RANGE_OFF, RANGE_LEN, &whole))
-		vmtest_fail("MAP of the whole range at the end: %s",
-			    strerror(errno));
+		pt_fail("MAP of the whole range at the end: %s",
+			strerror(errno));
 	expect_read_lands(whole_vma, RANGE_OFF, RANGE_LEN, "the whole range");
 	expect_counters(1, RANGE_LEN, "the whole range mapped");
 	mmtest_unmap_ok(node, whole);
@@ -164,6 +164,6 @@ int main(void)
 	close(node);
 	expect_counters(0, 0, "at the end");
 	close(nvme);
-	vmtest_note("the failed VMA mapped again; nothing stayed claimed; counters 0");
+	pt_note("the failed VMA mapped again; nothing stayed claimed; counters 0");
 	return 0;
 }

@@ -66,22 +66,22 @@ static void read_only_source(unsigned char *vma)
 		n = pread(nvme, vma, REG_LEN, DISK_OFF);
 		changed = bytes_changed(bar + offs[i], MMTEST_MARK, REG_LEN);
 		if (mapped)
-			vmtest_fail("MAP of a PROT_READ mapping of %s opened O_RDONLY (at +%zu) succeeded (expected EACCES); an O_DIRECT read into it then returned %zd and changed %zu of %lu BAR bytes",
-				    phxtest_bar_path(), offs[i], n, changed,
-				    REG_LEN);
+			pt_fail("MAP of a PROT_READ mapping of %s opened O_RDONLY (at +%zu) succeeded (expected EACCES); an O_DIRECT read into it then returned %zd and changed %zu of %lu BAR bytes",
+				phxtest_bar_path(), offs[i], n, changed,
+				REG_LEN);
 		if (map_errno != EACCES)
-			vmtest_fail("MAP of a read-only source (at +%zu): %s, expected EACCES",
-				    offs[i], strerror(map_errno));
+			pt_fail("MAP of a read-only source (at +%zu): %s, expected EACCES",
+				offs[i], strerror(map_errno));
 		if (n != -1 || errno != EFAULT)
-			vmtest_fail("pread into the empty phxfs VMA: %zd (%s), expected EFAULT",
-				    n, n < 0 ? strerror(errno) : "bytes read");
+			pt_fail("pread into the empty phxfs VMA: %zd (%s), expected EFAULT",
+				n, n < 0 ? strerror(errno) : "bytes read");
 		if (changed)
-			vmtest_fail("%zu BAR bytes changed although MAP was refused",
-				    changed);
+			pt_fail("%zu BAR bytes changed although MAP was refused",
+				changed);
 		expect_counters_zero("read-only source refused");
 	}
 	munmap(ro, 4 * MIB);
-	vmtest_note("read-only source: EACCES, the drive's read changed no BAR byte");
+	pt_note("read-only source: EACCES, the drive's read changed no BAR byte");
 }
 
 /* A read-write source works: the drive's bytes land in the BAR. */
@@ -94,12 +94,12 @@ static void read_write_source(unsigned char *vma, const char *when)
 	uint64_t handle;
 
 	if (map_at(vma, rw + 2 * MIB, REG_LEN, &handle))
-		vmtest_fail("%s: MAP of a read-write source: %s", when,
-			    strerror(errno));
+		pt_fail("%s: MAP of a read-write source: %s", when,
+			strerror(errno));
 	want = mmtest_read_lands(nvme, vma, bar + 2 * MIB, REG_LEN, DISK_OFF,
 				 when);
 	if (memcmp(rw + 2 * MIB, want, REG_LEN))
-		vmtest_fail("%s: the source mapping does not show the bytes", when);
+		pt_fail("%s: the source mapping does not show the bytes", when);
 	mmtest_unmap_ok(phx, handle);
 	expect_counters_zero(when);
 	munmap(rw, 4 * MIB);
@@ -114,11 +114,11 @@ static void expect_refused(unsigned char *vma, const void *dev_addr,
 	errno = 0;
 	if (!map_at(vma, dev_addr, len, &handle)) {
 		mmtest_unmap_ok(phx, handle);
-		vmtest_fail("MAP of %s succeeded", what);
+		pt_fail("MAP of %s succeeded", what);
 	}
 	if (errno != err1 && errno != err2)
-		vmtest_fail("MAP of %s: %s, expected %s", what, strerror(errno),
-			    err1 == err2 ? strerror(err1) : "EFAULT or EINVAL");
+		pt_fail("MAP of %s: %s, expected %s", what, strerror(errno),
+			err1 == err2 ? strerror(err1) : "EFAULT or EINVAL");
 	expect_counters_zero(what);
 }
 
@@ -134,7 +134,7 @@ static void crossing_sources(unsigned char *vma)
 	unsigned char *src;
 
 	if (res == MAP_FAILED)
-		vmtest_fail("mmap reservation: %s", strerror(errno));
+		pt_fail("mmap reservation: %s", strerror(errno));
 	src = phxtest_map_bar_part(O_RDWR, PROT_READ | PROT_WRITE, 0, MIB, res);
 	expect_refused(vma, src + MIB - 4096, 8192, EFAULT, EINVAL,
 		       "a range past the source VMA's end into other memory");
@@ -145,7 +145,7 @@ static void crossing_sources(unsigned char *vma)
 	expect_refused(vma, src + MIB - 4096, 8192, EFAULT, EINVAL,
 		       "a range across two mappings of the BAR");
 	munmap(res, 2 * MIB + 64 * KIB);
-	vmtest_note("ranges past the source VMA: refused");
+	pt_note("ranges past the source VMA: refused");
 }
 
 static void anonymous_source(unsigned char *vma)
@@ -155,19 +155,19 @@ static void anonymous_source(unsigned char *vma)
 				   -1, 0);
 
 	if (anon == MAP_FAILED)
-		vmtest_fail("mmap anonymous: %s", strerror(errno));
+		pt_fail("mmap anonymous: %s", strerror(errno));
 	memset(anon, 0x5a, REG_LEN);
 	expect_refused(vma, anon, REG_LEN, EINVAL, EINVAL,
 		       "anonymous memory");
 	munmap(anon, REG_LEN);
-	vmtest_note("anonymous memory: EINVAL");
+	pt_note("anonymous memory: EINVAL");
 }
 
 int main(void)
 {
 	unsigned char *vma;
 
-	vmtest_name = "mm_pcibar_rights";
+	pt_name = "mm_pcibar_rights";
 	bar = mmtest_map_bar(8 * MIB);
 	phx = mmtest_open_node();
 	nvme = mmtest_open_nvme(O_RDONLY);
@@ -181,7 +181,7 @@ int main(void)
 	crossing_sources(vma);
 	anonymous_source(vma);
 	read_write_source(vma, "read-write source after the refusals");
-	vmtest_note("read-write source: the drive's bytes land in the BAR");
+	pt_note("read-write source: the drive's bytes land in the BAR");
 	munmap(vma, REG_LEN);
 	close(phx);
 	close(nvme);

@@ -6,7 +6,7 @@
  * checked against what the drive holds, and touching an address that may
  * fault.
  *
- * A failed check ends the test at once (vmtest_fail), or, in a test that
+ * A failed check ends the test at once (pt_fail), or, in a test that
  * sets mmtest_go_on, is reported and counted so that one run shows every
  * difference; such a test ends with mmtest_check_flaws().
  */
@@ -30,32 +30,28 @@
 /* A counter mmtest_counters_are() does not look at. */
 #define MMTEST_ANY LLONG_MIN
 
-/* Set: a failed check is counted in mmtest_flaws and the test goes on. */
+/* Set: a failed check is counted (pt_failures) and the test goes on. */
 static int mmtest_go_on __attribute__((unused));
-static int mmtest_flaws __attribute__((unused));
 
 /* A failed check: "NAME: FAIL: ...", then exit 1 unless mmtest_go_on. */
 __attribute__((format(printf, 1, 2)))
 static inline void mmtest_failed(const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	pt_vprint("FAIL", NULL, 0, fmt, ap);
 	va_end(ap);
+	pt_failures++;
 	if (!mmtest_go_on)
-		vmtest_fail("%s", msg);
-	fflush(stdout);
-	fprintf(stderr, "%s: FAIL: %s\n", vmtest_name, msg);
-	mmtest_flaws++;
+		pt_stop(1);
 }
 
 /* The end of a test that went on after failed checks: fail if there were. */
 static inline void mmtest_check_flaws(void)
 {
-	if (mmtest_flaws)
-		vmtest_fail("%d checks failed (see above)", mmtest_flaws);
+	if (pt_failures)
+		pt_fail("%d checks failed (see above)", pt_failures);
 }
 
 /* The BAR, mapped read-write; the test fails if it is under @need bytes. */
@@ -65,8 +61,8 @@ static inline unsigned char *mmtest_map_bar(size_t need)
 	unsigned char *bar = phxtest_map_bar(&size);
 
 	if (size < need)
-		vmtest_fail("the BAR (%zu bytes) is smaller than the %zu bytes the test uses",
-			    size, need);
+		pt_fail("the BAR (%zu bytes) is smaller than the %zu bytes the test uses",
+			size, need);
 	return bar;
 }
 
@@ -76,7 +72,7 @@ static inline int mmtest_open_node(void)
 	int fd = open(MMTEST_NODE, O_RDWR);
 
 	if (fd < 0)
-		vmtest_fail("open %s: %s", MMTEST_NODE, strerror(errno));
+		pt_fail("open %s: %s", MMTEST_NODE, strerror(errno));
 	return fd;
 }
 
@@ -86,7 +82,7 @@ static inline int mmtest_open_nvme(int flags)
 	int fd = open(vmtest_env("PHXVM_NVME"), flags | O_DIRECT);
 
 	if (fd < 0)
-		vmtest_fail("open nvme: %s", strerror(errno));
+		pt_fail("open nvme: %s", strerror(errno));
 	return fd;
 }
 
@@ -96,8 +92,8 @@ static inline unsigned char *mmtest_vma(int fd, size_t len, off_t off)
 	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
 
 	if (p == MAP_FAILED)
-		vmtest_fail("mmap of %zu bytes of the node at %#jx: %s", len,
-			    (intmax_t)off, strerror(errno));
+		pt_fail("mmap of %zu bytes of the node at %#jx: %s", len,
+			(intmax_t)off, strerror(errno));
 	return p;
 }
 
@@ -130,7 +126,7 @@ static inline int mmtest_map_aligned(int fd, const void *dev_addr, size_t len,
 	int ret = mmtest_map(fd, dev_addr, len, vma, handle, &off);
 
 	if (!ret && off)
-		vmtest_fail("page-aligned MAP got map_offset %" PRIu64, off);
+		pt_fail("page-aligned MAP got map_offset %" PRIu64, off);
 	return ret;
 }
 
@@ -146,8 +142,8 @@ static inline int mmtest_unmap(int fd, uint64_t handle)
 static inline void mmtest_unmap_ok(int fd, uint64_t handle)
 {
 	if (mmtest_unmap(fd, handle))
-		vmtest_fail("UNMAP of handle %" PRIu64 ": %s", handle,
-			    strerror(errno));
+		pt_fail("UNMAP of handle %" PRIu64 ": %s", handle,
+			strerror(errno));
 }
 
 /* QUERY must say the mapping @handle is PHXFS_MAP_LIVE. */
@@ -231,7 +227,7 @@ static inline unsigned char *mmtest_host_buf(size_t len)
 	void *p;
 
 	if (posix_memalign(&p, 4096, len))
-		vmtest_fail("no host memory");
+		pt_fail("no host memory");
 	return p;
 }
 
@@ -242,7 +238,7 @@ static inline unsigned char *mmtest_host_read(int nvme, off_t disk_off,
 	unsigned char *host = mmtest_host_buf(len);
 
 	if (pread(nvme, host, len, disk_off) != (ssize_t)len)
-		vmtest_fail("pread into host memory: %s", strerror(errno));
+		pt_fail("pread into host memory: %s", strerror(errno));
 	return host;
 }
 

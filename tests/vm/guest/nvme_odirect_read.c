@@ -27,6 +27,19 @@
 #define MAX_LEN (4 * MIB)
 #define MIN_DISK (16 * MIB)
 
+/* FNV-1a, 64 bit, continued from @h (start with FNV_INIT). */
+#define FNV_INIT 0xcbf29ce484222325ULL
+static uint64_t fnv1a64(uint64_t h, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
 struct range {
 	uint64_t off;
 	uint64_t len;
@@ -57,11 +70,11 @@ static void read_full(int fd, const char *what, void *buf, uint64_t len, uint64_
 		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
 
 		if (n < 0)
-			vmtest_fail("pread %s len %" PRIu64 " at %" PRIu64 ": %s",
-				    what, len - done, off + done, strerror(errno));
+			pt_fail("pread %s len %" PRIu64 " at %" PRIu64 ": %s",
+				what, len - done, off + done, strerror(errno));
 		if (n == 0)
-			vmtest_fail("pread %s at %" PRIu64 ": unexpected end of data",
-				    what, off + done);
+			pt_fail("pread %s at %" PRIu64 ": unexpected end of data",
+				what, off + done);
 		done += (uint64_t)n;
 	}
 }
@@ -80,22 +93,22 @@ static void hash_ranges(const char *path, int direct, char *out, size_t out_size
 
 	fd = open(path, O_RDONLY | (direct ? O_DIRECT : 0));
 	if (fd < 0)
-		vmtest_fail("open %s%s: %s", path, direct ? " O_DIRECT" : "", strerror(errno));
+		pt_fail("open %s%s: %s", path, direct ? " O_DIRECT" : "", strerror(errno));
 	if (direct) {
 		if (ioctl(fd, BLKGETSIZE64, &size) < 0)
-			vmtest_fail("BLKGETSIZE64 %s: %s", path, strerror(errno));
+			pt_fail("BLKGETSIZE64 %s: %s", path, strerror(errno));
 	} else {
 		struct stat st;
 
 		if (fstat(fd, &st) < 0)
-			vmtest_fail("stat %s: %s", path, strerror(errno));
+			pt_fail("stat %s: %s", path, strerror(errno));
 		size = (uint64_t)st.st_size;
 	}
 	if (size < MIN_DISK || size % (4 * KIB))
-		vmtest_fail("%s: %" PRIu64 " bytes; need a multiple of 4 KiB, at least %llu",
-			    path, size, MIN_DISK);
+		pt_fail("%s: %" PRIu64 " bytes; need a multiple of 4 KiB, at least %llu",
+			path, size, MIN_DISK);
 	if (posix_memalign(&buf, 4096, MAX_LEN))
-		vmtest_fail("posix_memalign %llu bytes failed", MAX_LEN);
+		pt_fail("posix_memalign %llu bytes failed", MAX_LEN);
 
 	n = make_ranges(size, r);
 	for (size_t i = 0; i <= n; i++) {
@@ -109,14 +122,14 @@ static void hash_ranges(const char *path, int direct, char *out, size_t out_size
 			read_full(fd, path, buf, x->len, x->off);
 			snprintf(line, sizeof(line),
 				 "range %zu off=%" PRIu64 " len=%" PRIu64 " fnv1a64=%016" PRIx64,
-				 i, x->off, x->len, vmtest_fnv1a64(VMTEST_FNV_INIT, buf, x->len));
+				 i, x->off, x->len, fnv1a64(FNV_INIT, buf, x->len));
 		}
 		if (out) {
 			used += (size_t)snprintf(out + used, out_size - used, "%s\n", line);
 			if (used >= out_size)
-				vmtest_fail("result buffer too small");
+				pt_fail("result buffer too small");
 		} else {
-			vmtest_note("%s", line);
+			pt_note("%s", line);
 		}
 	}
 
@@ -125,8 +138,8 @@ static void hash_ranges(const char *path, int direct, char *out, size_t out_size
 		ssize_t got = pread(fd, buf, 4 * KIB, (off_t)size);
 
 		if (got != 0)
-			vmtest_fail("pread at the end of %s returned %zd (%s), expected 0",
-				    path, got, got < 0 ? strerror(errno) : "data");
+			pt_fail("pread at the end of %s returned %zd (%s), expected 0",
+				path, got, got < 0 ? strerror(errno) : "data");
 	}
 	free(buf);
 	close(fd);
@@ -140,9 +153,9 @@ static char *slurp(const char *path)
 	char *s = malloc(cap);
 
 	if (!f)
-		vmtest_fail("open %s: %s", path, strerror(errno));
+		pt_fail("open %s: %s", path, strerror(errno));
 	if (!s)
-		vmtest_fail("out of memory");
+		pt_fail("out of memory");
 	for (;;) {
 		size_t n = fread(s + len, 1, cap - len - 1, f);
 
@@ -152,10 +165,10 @@ static char *slurp(const char *path)
 		cap *= 2;
 		s = realloc(s, cap);
 		if (!s)
-			vmtest_fail("out of memory");
+			pt_fail("out of memory");
 	}
 	if (ferror(f))
-		vmtest_fail("read %s: %s", path, strerror(errno));
+		pt_fail("read %s: %s", path, strerror(errno));
 	fclose(f);
 	s[len] = '\0';
 	return s;
@@ -173,7 +186,7 @@ static int host_check(void)
 	for (char *line = strtok(expected, "\n"); line; line = strtok(NULL, "\n")) {
 		char want[160];
 
-		snprintf(want, sizeof(want), "%s: %s\n", vmtest_name, line);
+		snprintf(want, sizeof(want), "%s: %s\n", pt_name, line);
 		lines++;
 		if (!strstr(guest, want)) {
 			printf("missing in the guest's output: %s\n", line);
@@ -182,15 +195,15 @@ static int host_check(void)
 	}
 	free(guest);
 	if (bad)
-		vmtest_fail("%d of %d lines computed from %s differ from the guest's",
-			    bad, lines, image);
+		pt_fail("%d of %d lines computed from %s differ from the guest's",
+			bad, lines, image);
 	printf("%d lines computed from the disk image match the guest's\n", lines);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	vmtest_name = "nvme_odirect_read";
+	pt_name = "nvme_odirect_read";
 
 	if (argc == 3 && !strcmp(argv[1], "--host")) {
 		hash_ranges(argv[2], 0, NULL, 0);

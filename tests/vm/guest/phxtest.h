@@ -41,12 +41,12 @@ static inline unsigned char *phxtest_map_bar_part(int flags, int prot,
 	int fd = open(path, flags | O_SYNC);
 
 	if (fd < 0)
-		vmtest_fail("open %s: %s", path, strerror(errno));
+		pt_fail("open %s: %s", path, strerror(errno));
 	p = mmap(at, len, prot, MAP_SHARED | (at ? MAP_FIXED : 0), fd,
 		 (off_t)off);
 	if (p == MAP_FAILED)
-		vmtest_fail("mmap %s at %#zx (prot %d): %s", path, off, prot,
-			    strerror(errno));
+		pt_fail("mmap %s at %#zx (prot %d): %s", path, off, prot,
+			strerror(errno));
 	close(fd);
 	return p;
 }
@@ -80,7 +80,7 @@ static inline pid_t phxtest_fork(void)
 	fflush(stderr);
 	pid = fork();
 	if (pid < 0)
-		vmtest_fail("fork: %s", strerror(errno));
+		pt_fail("fork: %s", strerror(errno));
 	return pid;
 }
 
@@ -94,23 +94,61 @@ static inline long long phxtest_counter(const char *name)
 	snprintf(path, sizeof(path), "/sys/class/phxfs/phxfs_dev0/%s", name);
 	f = fopen(path, "r");
 	if (!f || fscanf(f, "%lld", &v) != 1)
-		vmtest_fail("read %s", path);
+		pt_fail("read %s", path);
 	fclose(f);
 	return v;
 }
 
+/*
+ * The module's counters say @mappings mappings and @bytes bytes pinned
+ * (@bytes < 0: any), or the test fails naming @when.
+ */
+static inline void phxtest_expect_counters(long long mappings,
+					   long long bytes, const char *when)
+{
+	long long m = phxtest_counter("mappings");
+	long long b = phxtest_counter("pinned_bytes");
+
+	if (m != mappings || (bytes >= 0 && b != bytes))
+		pt_fail("%s: %lld mappings, %lld bytes pinned; expected %lld, %lld",
+			when, m, b, mappings, bytes);
+}
+
+/* Where phxtest_mount_ext4() mounts: $PHXVM_SCRATCH/mnt. */
+static inline const char *phxtest_mnt(void)
+{
+	static char mnt[256];
+
+	if (!*mnt)
+		vmtest_scratch(mnt, sizeof(mnt), "mnt");
+	return mnt;
+}
+
+/*
+ * ext4 made on the NVMe drive (mkfs.ext4 @opts, and @size: "" for the
+ * whole drive) and mounted at phxtest_mnt(); returns that path.
+ */
+static inline const char *phxtest_mount_ext4(const char *opts,
+					     const char *size)
+{
+	const char *dev = vmtest_env("PHXVM_NVME"), *mnt = phxtest_mnt();
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd),
+		 "modprobe ext4 && mkfs.ext4 -q -F %s %s %s && mkdir -p %s && mount -t ext4 %s %s",
+		 opts, dev, size, mnt, dev, mnt);
+	if (system(cmd))
+		pt_fail("'%s' failed", cmd);
+	return mnt;
+}
+
+/* @call returns -1 with errno @err, or the test stops there. */
 #define PHXTEST_EXPECT_ERR(call, err)					\
 	do {								\
 		errno = 0;						\
 		if ((call) != -1 || errno != (err))			\
-			vmtest_fail("%s: errno %d (%s), expected %s",	\
-				    #call, errno, strerror(errno), #err); \
-	} while (0)
-
-#define PHXTEST_OK(call)						\
-	do {								\
-		if ((call) != 0)					\
-			vmtest_fail("%s: %s", #call, strerror(errno));	\
+			pt_fail("%s: errno %d (%s), expected %s",	\
+				#call, errno, strerror(errno), #err);	\
 	} while (0)
 
 #endif /* PHXFS_PHXTEST_H */

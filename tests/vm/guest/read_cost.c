@@ -33,10 +33,10 @@ static void check_block(const unsigned char *bar, int fd, off_t off,
 	static unsigned char want[BLOCK] __attribute__((aligned(BLOCK)));
 
 	if (pread(fd, want, BLOCK, off) != BLOCK)
-		vmtest_fail("pread into host memory: %s", strerror(errno));
+		pt_fail("pread into host memory: %s", strerror(errno));
 	if (memcmp(bar, want, BLOCK))
-		vmtest_fail("device memory differs from the drive after %s",
-			    how);
+		pt_fail("device memory differs from the drive after %s",
+			how);
 }
 
 /* Under callgrind: the two loops, each counted alone and dumped. */
@@ -48,21 +48,21 @@ static int measure(void)
 	int fd = open(vmtest_env("PHXVM_NVME"), O_RDONLY | O_DIRECT);
 
 	if (fd < 0)
-		vmtest_fail("open drive: %s", strerror(errno));
-	PHXTEST_OK(phxfs_open(0));
-	PHXTEST_OK(phxfs_regmem(0, bar, BLOCK, &target));
+		pt_fail("open drive: %s", strerror(errno));
+	PT_OK(phxfs_open(0));
+	PT_OK(phxfs_regmem(0, bar, BLOCK, &target));
 
 	/* Warm both paths: the first phxfs_read() takes the lookup's lock. */
 	memset(bar, 0, BLOCK);
 	if (pread(fd, target, BLOCK, BLOCK) != BLOCK ||
 	    phxfs_read(fd, 0, bar, 0, BLOCK, 2 * BLOCK) != BLOCK)
-		vmtest_fail("warm-up read: %s", strerror(errno));
+		pt_fail("warm-up read: %s", strerror(errno));
 	check_block(bar, fd, 2 * BLOCK, "phxfs_read");
 
 	CALLGRIND_TOGGLE_COLLECT;
 	for (int i = 0; i < ROUNDS; i++)
 		if (pread(fd, target, BLOCK, (off_t)(i & 63) * BLOCK) != BLOCK)
-			vmtest_fail("pread: %s", strerror(errno));
+			pt_fail("pread: %s", strerror(errno));
 	CALLGRIND_TOGGLE_COLLECT;
 	CALLGRIND_DUMP_STATS_AT("pread");
 	check_block(bar, fd, (off_t)((ROUNDS - 1) & 63) * BLOCK, "pread");
@@ -71,13 +71,13 @@ static int measure(void)
 	for (int i = 0; i < ROUNDS; i++)
 		if (phxfs_read(fd, 0, bar, 0, BLOCK,
 			       (off_t)(i & 63) * BLOCK) != BLOCK)
-			vmtest_fail("phxfs_read: %s", strerror(errno));
+			pt_fail("phxfs_read: %s", strerror(errno));
 	CALLGRIND_TOGGLE_COLLECT;
 	CALLGRIND_DUMP_STATS_AT("phxfs_read");
 	check_block(bar, fd, (off_t)((ROUNDS - 1) & 63) * BLOCK, "phxfs_read");
 
-	PHXTEST_OK(phxfs_deregmem(0, bar, BLOCK));
-	PHXTEST_OK(phxfs_close(0));
+	PT_OK(phxfs_deregmem(0, bar, BLOCK));
+	PT_OK(phxfs_close(0));
 	close(fd);
 	return 0;
 }
@@ -93,34 +93,35 @@ static unsigned long long dump_total(const char *out, int part)
 	snprintf(path, sizeof(path), "%s.%d", out, part);
 	f = fopen(path, "r");
 	if (!f)
-		vmtest_fail("open %s: %s", path, strerror(errno));
+		pt_fail("open %s: %s", path, strerror(errno));
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "summary: %llu", &n) == 1 ||
 		    sscanf(line, "totals: %llu", &n) == 1)
 			found = 1;
 	fclose(f);
 	if (!found || !n)
-		vmtest_fail("no instruction count in %s", path);
+		pt_fail("no instruction count in %s", path);
 	return n;
 }
 
 int main(int argc, char **argv)
 {
-	const char *out = "/tmp/read_cost.callgrind";
-	const char *log = "/tmp/read_cost.valgrind.log";
+	char out[256], log[256];
 	unsigned long long bare, lib;
 	double per_bare, per_lib;
 	int status;
 	pid_t pid;
 
-	vmtest_name = "read_cost";
+	pt_name = "read_cost";
 	(void)argc;
 	if (RUNNING_ON_VALGRIND)
 		return measure();
+	vmtest_scratch(out, sizeof(out), "read_cost.callgrind");
+	vmtest_scratch(log, sizeof(log), "read_cost.valgrind.log");
 
 	pid = fork();
 	if (pid < 0)
-		vmtest_fail("fork: %s", strerror(errno));
+		pt_fail("fork: %s", strerror(errno));
 	if (!pid) {
 		char file_opt[300], log_opt[300];
 
@@ -146,18 +147,18 @@ int main(int argc, char **argv)
 		snprintf(cmd, sizeof(cmd), "cat %s >&2", log);
 		if (system(cmd))
 			fprintf(stderr, "read_cost: no valgrind log\n");
-		vmtest_fail("the run under callgrind failed");
+		pt_fail("the run under callgrind failed");
 	}
 
 	bare = dump_total(out, 1);
 	lib = dump_total(out, 2);
 	per_bare = (double)bare / ROUNDS;
 	per_lib = (double)lib / ROUNDS;
-	vmtest_note("4 KiB O_DIRECT read into registered memory, %d rounds: pread %.1f, phxfs_read %.1f instructions a call (%.2fx, %+.1f)",
-		    ROUNDS, per_bare, per_lib, per_lib / per_bare,
-		    per_lib - per_bare);
+	pt_note("4 KiB O_DIRECT read into registered memory, %d rounds: pread %.1f, phxfs_read %.1f instructions a call (%.2fx, %+.1f)",
+		ROUNDS, per_bare, per_lib, per_lib / per_bare,
+		per_lib - per_bare);
 	if (per_lib - per_bare > MAX_EXTRA)
-		vmtest_fail("phxfs_read adds %.1f instructions to a pread, more than %d",
-			    per_lib - per_bare, MAX_EXTRA);
+		pt_fail("phxfs_read adds %.1f instructions to a pread, more than %d",
+			per_lib - per_bare, MAX_EXTRA);
 	return 0;
 }

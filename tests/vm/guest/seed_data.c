@@ -29,26 +29,18 @@ static const struct xfer xfers[] = {
 	{ 28 << 20, 320 << 20, 4 << 20, 1 },
 };
 
-static void fill(unsigned char *p, size_t n, uint64_t seed)
-{
-	for (size_t i = 0; i < n; i++) {
-		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
-		p[i] = (unsigned char)seed;
-	}
-}
-
 int main(void)
 {
 	size_t bar_size, total = 0;
 	unsigned char *bar;
 	int fd;
 
-	vmtest_name = "seed_data";
+	pt_name = "seed_data";
 	bar = phxtest_map_bar(&bar_size);
 	fd = open(vmtest_env("PHXVM_NVME"), O_RDWR | O_DIRECT);
 	if (fd < 0)
-		vmtest_fail("open nvme: %s", strerror(errno));
-	PHXTEST_OK(phxfs_open(0));
+		pt_fail("open nvme: %s", strerror(errno));
+	PT_OK(phxfs_open(0));
 
 	for (size_t i = 0; i < sizeof(xfers) / sizeof(xfers[0]); i++) {
 		const struct xfer *x = &xfers[i];
@@ -56,27 +48,27 @@ int main(void)
 		ssize_t n;
 
 		if (x->bar_off + x->len > bar_size)
-			vmtest_fail("transfer %zu does not fit the BAR", i);
+			pt_fail("transfer %zu does not fit the BAR", i);
 		/* Device memory starts different from what must land there. */
-		fill(bar + x->bar_off, x->len, 0x1234 + i);
-		PHXTEST_OK(phxfs_regmem(0, bar + x->bar_off, x->len, &target));
+		phxfs_pattern_fill(bar + x->bar_off, x->len, 0x1234 + i, 0);
+		PT_OK(phxfs_regmem(0, bar + x->bar_off, x->len, &target));
 		if (x->write)
 			n = pwrite(fd, target, x->len, (off_t)x->disk_off);
 		else
 			n = pread(fd, target, x->len, (off_t)x->disk_off);
 		if (n != (ssize_t)x->len)
-			vmtest_fail("%s of %zu bytes: %zd (%s)",
-				    x->write ? "pwrite" : "pread", x->len, n,
-				    n < 0 ? strerror(errno) : "short");
-		PHXTEST_OK(phxfs_deregmem(0, bar + x->bar_off, x->len));
+			pt_fail("%s of %zu bytes: %zd (%s)",
+				x->write ? "pwrite" : "pread", x->len, n,
+				n < 0 ? strerror(errno) : "short");
+		PT_OK(phxfs_deregmem(0, bar + x->bar_off, x->len));
 		printf("REGION %zu %zu %zu %s\n", x->bar_off, x->disk_off,
 		       x->len, x->write ? "write" : "read");
 		total += x->len;
 	}
-	PHXTEST_OK(phxfs_close(0));
+	PT_OK(phxfs_close(0));
 	if (phxtest_counter("mappings") || phxtest_counter("pinned_bytes"))
-		vmtest_fail("mappings left behind");
-	vmtest_note("%zu transfers, %zu MiB between NVMe and device memory",
-		    sizeof(xfers) / sizeof(xfers[0]), total >> 20);
+		pt_fail("mappings left behind");
+	pt_note("%zu transfers, %zu MiB between NVMe and device memory",
+		sizeof(xfers) / sizeof(xfers[0]), total >> 20);
 	return 0;
 }

@@ -15,13 +15,13 @@ int main(void)
 	char host_buf[8192];
 	void *t1, *t2;
 
-	vmtest_name = "seed_errors";
+	pt_name = "seed_errors";
 	bar = phxtest_map_bar(&bar_size);
 
 	PHXTEST_EXPECT_ERR(phxfs_regmem(0, bar, 4096, &t1), ENODEV);
 	PHXTEST_EXPECT_ERR(phxfs_open(1), ENODEV);
-	PHXTEST_OK(phxfs_open(0));
-	PHXTEST_OK(phxfs_open(0));			/* counted */
+	PT_OK(phxfs_open(0));
+	PT_OK(phxfs_open(0));			/* counted */
 
 	PHXTEST_EXPECT_ERR(phxfs_regmem(0, NULL, 4096, &t1), EINVAL);
 	PHXTEST_EXPECT_ERR(phxfs_regmem(0, bar, 0, &t1), EINVAL);
@@ -35,43 +35,43 @@ int main(void)
 	/* Not mapped at all. */
 	PHXTEST_EXPECT_ERR(phxfs_regmem(0, (void *)4096, 4096, &t1), EFAULT);
 
-	PHXTEST_OK(phxfs_regmem(0, bar + 8192, 16384, &t1));
+	PT_OK(phxfs_regmem(0, bar + 8192, 16384, &t1));
 	/* Double registration, and every kind of overlap. */
 	PHXTEST_EXPECT_ERR(phxfs_regmem(0, bar + 8192, 16384, &t2), EINVAL);
 	PHXTEST_EXPECT_ERR(phxfs_regmem(0, bar + 4096, 8192, &t2), EINVAL);
 	PHXTEST_EXPECT_ERR(phxfs_regmem(0, bar + 20480, 8192, &t2), EINVAL);
 	PHXTEST_EXPECT_ERR(phxfs_regmem(0, bar + 12288, 512, &t2), EINVAL);
 	/* Adjacent ranges are fine, sub-page offsets too. */
-	PHXTEST_OK(phxfs_regmem(0, bar + 24576, 4096, &t2));
+	PT_OK(phxfs_regmem(0, bar + 24576, 4096, &t2));
 	if ((uintptr_t)t2 % 4096)
-		vmtest_fail("page-aligned memory got an unaligned target");
-	PHXTEST_OK(phxfs_deregmem(0, bar + 24576, 4096));
-	PHXTEST_OK(phxfs_regmem(0, bar + 40960 + 512, 1024, &t2));
+		pt_fail("page-aligned memory got an unaligned target");
+	PT_OK(phxfs_deregmem(0, bar + 24576, 4096));
+	PT_OK(phxfs_regmem(0, bar + 40960 + 512, 1024, &t2));
 	if ((uintptr_t)t2 % 4096 != 512)
-		vmtest_fail("target does not keep the sub-page offset");
+		pt_fail("target does not keep the sub-page offset");
 	if (phxtest_counter("mappings") != 2)
-		vmtest_fail("module counts %lld mappings, expected 2",
-			    phxtest_counter("mappings"));
+		pt_fail("module counts %lld mappings, expected 2",
+			phxtest_counter("mappings"));
 
 	/* Deregistration must name exactly what was registered. */
 	PHXTEST_EXPECT_ERR(phxfs_deregmem(0, bar + 8192, 4096), ENOENT);
 	PHXTEST_EXPECT_ERR(phxfs_deregmem(0, bar + 12288, 4096), ENOENT);
 	PHXTEST_EXPECT_ERR(phxfs_deregmem(0, bar + 65536, 4096), ENOENT);
 	PHXTEST_EXPECT_ERR(phxfs_deregmem(0, NULL, 4096), EINVAL);
-	PHXTEST_OK(phxfs_deregmem(0, bar + 8192, 16384));
+	PT_OK(phxfs_deregmem(0, bar + 8192, 16384));
 	PHXTEST_EXPECT_ERR(phxfs_deregmem(0, bar + 8192, 16384), ENOENT);
 
 	/* The first close keeps the device; the last releases everything. */
-	PHXTEST_OK(phxfs_close(0));
+	PT_OK(phxfs_close(0));
 	if (phxtest_counter("mappings") != 1)
-		vmtest_fail("the first of two closes dropped mappings");
-	PHXTEST_OK(phxfs_close(0));
+		pt_fail("the first of two closes dropped mappings");
+	PT_OK(phxfs_close(0));
 	PHXTEST_EXPECT_ERR(phxfs_close(0), ENODEV);
 	PHXTEST_EXPECT_ERR(phxfs_deregmem(0, bar + 40960 + 512, 1024), ENODEV);
 	if (phxtest_counter("mappings") || phxtest_counter("pinned_bytes"))
-		vmtest_fail("close left %lld mappings, %lld bytes pinned",
-			    phxtest_counter("mappings"),
-			    phxtest_counter("pinned_bytes"));
-	vmtest_note("every errno as documented; nothing left mapped");
+		pt_fail("close left %lld mappings, %lld bytes pinned",
+			phxtest_counter("mappings"),
+			phxtest_counter("pinned_bytes"));
+	pt_note("every errno as documented; nothing left mapped");
 	return 0;
 }

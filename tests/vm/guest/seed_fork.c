@@ -37,26 +37,15 @@
 static unsigned char *bar;
 static int nvme;
 
-static void expect_counters(long long mappings, long long bytes,
-			    const char *when)
-{
-	long long m = phxtest_counter("mappings");
-	long long b = phxtest_counter("pinned_bytes");
-
-	if (m != mappings || b != bytes)
-		vmtest_fail("%s: %lld mappings, %lld bytes pinned; expected %lld, %lld",
-			    when, m, b, mappings, bytes);
-}
-
 /* What the drive holds at @disk_off, read into host memory. */
 static unsigned char *host_read(size_t disk_off)
 {
 	unsigned char *host;
 
 	if (posix_memalign((void **)&host, 4096, REG_LEN))
-		vmtest_fail("no host memory");
+		pt_fail("no host memory");
 	if (pread(nvme, host, REG_LEN, (off_t)disk_off) != (ssize_t)REG_LEN)
-		vmtest_fail("pread into host memory: %s", strerror(errno));
+		pt_fail("pread into host memory: %s", strerror(errno));
 	return host;
 }
 
@@ -64,8 +53,8 @@ static void expect_bar(size_t bar_off, const unsigned char *want,
 		       const char *when)
 {
 	if (memcmp(bar + bar_off, want, REG_LEN))
-		vmtest_fail("%s: device memory at %zu holds other bytes", when,
-			    bar_off);
+		pt_fail("%s: device memory at %zu holds other bytes", when,
+			bar_off);
 }
 
 /* pread of REG_LEN bytes into @target, checked against host memory. */
@@ -77,8 +66,8 @@ static void read_into(void *target, size_t bar_off, size_t disk_off)
 	memset(bar + bar_off, 0xa5, REG_LEN);
 	n = pread(nvme, target, REG_LEN, (off_t)disk_off);
 	if (n != (ssize_t)REG_LEN)
-		vmtest_fail("pread into the target: %zd (%s)", n,
-			    n < 0 ? strerror(errno) : "short");
+		pt_fail("pread into the target: %zd (%s)", n,
+			n < 0 ? strerror(errno) : "short");
 	expect_bar(bar_off, want, "after pread into the target");
 	free(want);
 }
@@ -94,7 +83,7 @@ static int phxfs_fd(void)
 
 	d = opendir("/proc/self/fd");
 	if (!d)
-		vmtest_fail("opendir /proc/self/fd: %s", strerror(errno));
+		pt_fail("opendir /proc/self/fd: %s", strerror(errno));
 	while ((de = readdir(d)) != NULL) {
 		n = readlinkat(dirfd(d), de->d_name, link, sizeof(link) - 1);
 		if (n < 0)
@@ -105,7 +94,7 @@ static int phxfs_fd(void)
 	}
 	closedir(d);
 	if (found < 0)
-		vmtest_fail("no descriptor of /dev/" PHXFS_DEVNAME_PREFIX "0");
+		pt_fail("no descriptor of /dev/" PHXFS_DEVNAME_PREFIX "0");
 	return found;
 }
 
@@ -136,8 +125,8 @@ static void expect_file_refused(int fd, uint64_t handle, void *dev_addr)
 	errno = 0;
 	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p != MAP_FAILED || errno != EACCES)
-		vmtest_fail("mmap of the inherited file: %p, errno %d (%s), expected EACCES",
-			    p, errno, strerror(errno));
+		pt_fail("mmap of the inherited file: %p, errno %d (%s), expected EACCES",
+			p, errno, strerror(errno));
 }
 
 static sigjmp_buf fault_jmp;
@@ -167,20 +156,20 @@ static void expect_segv(volatile unsigned char *p, int write)
 			*p = 0x5a;
 		else
 			v = *p;
-		vmtest_fail("%s of the parent's target did not fault (read %#x)",
-			    write ? "write" : "read", v);
+		pt_fail("%s of the parent's target did not fault (read %#x)",
+			write ? "write" : "read", v);
 	}
 	signal(SIGSEGV, SIG_DFL);
 	if (fault_addr != (void *)p || fault_code != SEGV_MAPERR)
-		vmtest_fail("fault at %p code %d, expected %p SEGV_MAPERR",
-			    fault_addr, fault_code, (void *)p);
+		pt_fail("fault at %p code %d, expected %p SEGV_MAPERR",
+			fault_addr, fault_code, (void *)p);
 }
 
 /* The child of a process with a live registration of [bar, bar + REG_LEN). */
 static void child_of_registrant(unsigned char *target, uint64_t handle,
 				const unsigned char *want)
 {
-	vmtest_name = "seed_fork (child)";
+	pt_name = "seed_fork (child)";
 
 	/* (a) VM_DONTCOPY: the target is not even mapped here. */
 	expect_segv(target, 0);
@@ -195,7 +184,7 @@ static void child_of_registrant(unsigned char *target, uint64_t handle,
 	expect_file_refused(phxfs_fd(), handle, bar + LIVE_BAR_OFF);
 	/* The library's copied table cannot undo the parent's registration. */
 	if (!phxfs_deregmem(0, bar + LIVE_BAR_OFF, REG_LEN))
-		vmtest_fail("child deregistered the parent's range");
+		pt_fail("child deregistered the parent's range");
 
 	/* (d) No cleanup: exit closes the inherited file. */
 	_exit(0);
@@ -208,8 +197,8 @@ static void fork_with_live_mapping(void)
 	int fd, status;
 	pid_t pid;
 
-	PHXTEST_OK(phxfs_open(0));
-	PHXTEST_OK(phxfs_regmem(0, bar + LIVE_BAR_OFF, REG_LEN,
+	PT_OK(phxfs_open(0));
+	PT_OK(phxfs_regmem(0, bar + LIVE_BAR_OFF, REG_LEN,
 				(void **)&target));
 	read_into(target, LIVE_BAR_OFF, LIVE_DISK_OFF);
 	want = host_read(LIVE_DISK_OFF);
@@ -217,28 +206,28 @@ static void fork_with_live_mapping(void)
 	/* The file is fresh: its first mapping has the module's handle 1. */
 	fd = phxfs_fd();
 	if (query(fd, 1, &state) || state != PHXFS_MAP_LIVE)
-		vmtest_fail("handle 1: %s, state %u", strerror(errno), state);
+		pt_fail("handle 1: %s, state %u", strerror(errno), state);
 
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0)
-		vmtest_fail("fork: %s", strerror(errno));
+		pt_fail("fork: %s", strerror(errno));
 	if (pid == 0)
 		child_of_registrant(target, 1, want);
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))
-		vmtest_fail("child failed (status %#x)", status);
+		pt_fail("child failed (status %#x)", status);
 
 	/* The child's exit closed its copy of the file, not ours. */
-	expect_counters(1, REG_LEN, "after the child exited");
+	phxtest_expect_counters(1, REG_LEN, "after the child exited");
 	if (query(fd, 1, &state) || state != PHXFS_MAP_LIVE)
-		vmtest_fail("after the child: handle 1: %s, state %u",
-			    strerror(errno), state);
+		pt_fail("after the child: handle 1: %s, state %u",
+			strerror(errno), state);
 	expect_bar(LIVE_BAR_OFF, want, "after the child exited");
 	read_into(target, LIVE_BAR_OFF, LIVE_DISK_OFF2);
-	PHXTEST_OK(phxfs_deregmem(0, bar + LIVE_BAR_OFF, REG_LEN));
-	PHXTEST_OK(phxfs_close(0));
-	expect_counters(0, 0, "after deregmem and close");
+	PT_OK(phxfs_deregmem(0, bar + LIVE_BAR_OFF, REG_LEN));
+	PT_OK(phxfs_close(0));
+	phxtest_expect_counters(0, 0, "after deregmem and close");
 	printf("REGION %lu %lu %lu read\n", LIVE_BAR_OFF, LIVE_DISK_OFF2,
 	       REG_LEN);
 	free(want);
@@ -256,9 +245,9 @@ static void registrant(pid_t main_pid, int ready, int go)
 	pid_t pid;
 	char c;
 
-	vmtest_name = "seed_fork (registrant)";
-	PHXTEST_OK(phxfs_open(0));
-	PHXTEST_OK(phxfs_regmem(0, bar + ORPHAN_BAR_OFF, REG_LEN, &target));
+	pt_name = "seed_fork (registrant)";
+	PT_OK(phxfs_open(0));
+	PT_OK(phxfs_regmem(0, bar + ORPHAN_BAR_OFF, REG_LEN, &target));
 	read_into(target, ORPHAN_BAR_OFF, ORPHAN_DISK_OFF);
 	printf("REGION %lu %lu %lu read\n", ORPHAN_BAR_OFF, ORPHAN_DISK_OFF,
 	       REG_LEN);
@@ -266,18 +255,18 @@ static void registrant(pid_t main_pid, int ready, int go)
 
 	pid = fork();
 	if (pid < 0)
-		vmtest_fail("fork: %s", strerror(errno));
+		pt_fail("fork: %s", strerror(errno));
 	if (pid)
 		_exit(0);	/* first, without cleanup */
 
-	vmtest_name = "seed_fork (holder)";
+	pt_name = "seed_fork (holder)";
 	/* Reparented once the registrant is gone, and its mm with it. */
 	while (getppid() != main_pid)
 		usleep(1000);
-	expect_counters(0, 0, "registrant gone, holder keeps its file");
+	phxtest_expect_counters(0, 0, "registrant gone, holder keeps its file");
 	expect_file_refused(phxfs_fd(), 1, bar + ORPHAN_BAR_OFF);
 	if (write(ready, "r", 1) != 1 || read(go, &c, 1) != 1)
-		vmtest_fail("pipe to main: %s", strerror(errno));
+		pt_fail("pipe to main: %s", strerror(errno));
 	_exit(0);
 }
 
@@ -289,13 +278,13 @@ static void registrant_exits_first(void)
 
 	/* The holder outlives its parent: let it come back to us. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1))
-		vmtest_fail("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
+		pt_fail("PR_SET_CHILD_SUBREAPER: %s", strerror(errno));
 	if (pipe(ready) || pipe(go))
-		vmtest_fail("pipe: %s", strerror(errno));
+		pt_fail("pipe: %s", strerror(errno));
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0)
-		vmtest_fail("fork: %s", strerror(errno));
+		pt_fail("fork: %s", strerror(errno));
 	if (pid == 0)
 		registrant(getppid(), ready[1], go[0]);
 	close(ready[1]);
@@ -303,38 +292,38 @@ static void registrant_exits_first(void)
 
 	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status))
-		vmtest_fail("registrant failed (status %#x)", status);
+		pt_fail("registrant failed (status %#x)", status);
 	/* EOF instead: the holder failed; its status says why below. */
 	if (read(ready[0], &c, 1) == 1)
-		expect_counters(0, 0, "registrant reaped, holder alive");
+		phxtest_expect_counters(0, 0, "registrant reaped, holder alive");
 	if (write(go[1], "g", 1) != 1 && errno != EPIPE)
-		vmtest_fail("pipe to the holder: %s", strerror(errno));
+		pt_fail("pipe to the holder: %s", strerror(errno));
 	holder = waitpid(-1, &status, 0);
 	if (holder < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
-		vmtest_fail("holder failed (status %#x)", status);
+		pt_fail("holder failed (status %#x)", status);
 	close(ready[0]);
 	close(go[1]);
-	expect_counters(0, 0, "registrant and holder both gone");
+	phxtest_expect_counters(0, 0, "registrant and holder both gone");
 }
 
 int main(void)
 {
 	size_t bar_size;
 
-	vmtest_name = "seed_fork";
+	pt_name = "seed_fork";
 	bar = phxtest_map_bar(&bar_size);
 	if (bar_size < ORPHAN_BAR_OFF + REG_LEN)
-		vmtest_fail("BAR too small");
+		pt_fail("BAR too small");
 	nvme = open(vmtest_env("PHXVM_NVME"), O_RDWR | O_DIRECT);
 	if (nvme < 0)
-		vmtest_fail("open nvme: %s", strerror(errno));
+		pt_fail("open nvme: %s", strerror(errno));
 	/* A write to the holder after it died must fail, not kill us. */
 	signal(SIGPIPE, SIG_IGN);
 
 	fork_with_live_mapping();
-	vmtest_note("child: SIGSEGV, EFAULT, EACCES; the parent's registration intact");
+	pt_note("child: SIGSEGV, EFAULT, EACCES; the parent's registration intact");
 	registrant_exits_first();
-	vmtest_note("registrant exited first: its registration went with its mm");
+	pt_note("registrant exited first: its registration went with its mm");
 	close(nvme);
 	return 0;
 }

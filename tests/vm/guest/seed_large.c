@@ -45,30 +45,6 @@ static unsigned char *bar;
 static size_t bar_size;
 static int nvme;
 
-/* A pattern that differs from word to word, 8 bytes a step: cheap on TCG. */
-static void fill(unsigned char *p, size_t n, uint64_t seed)
-{
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
-		memcpy(p + i, &seed, 8);
-	}
-	for (; i < n; i++)
-		p[i] = (unsigned char)(seed >> (8 * (i % 8)));
-}
-
-static void expect_counters(long long mappings, long long bytes,
-			    const char *when)
-{
-	long long m = phxtest_counter("mappings");
-	long long b = phxtest_counter("pinned_bytes");
-
-	if (m != mappings || b != bytes)
-		vmtest_fail("%s: %lld mappings, %lld bytes pinned; expected %lld, %lld",
-			    when, m, b, mappings, bytes);
-}
-
 static void xfer(void *target, const struct xfer *x)
 {
 	void *p = (unsigned char *)target + x->bar_off;
@@ -79,9 +55,9 @@ static void xfer(void *target, const struct xfer *x)
 	else
 		n = pread(nvme, p, x->len, (off_t)x->disk_off);
 	if (n != (ssize_t)x->len)
-		vmtest_fail("%s of %" PRIu64 " bytes at BAR offset %" PRIu64 ": %zd (%s)",
-			    x->write ? "pwrite" : "pread", x->len, x->bar_off,
-			    n, n < 0 ? strerror(errno) : "short");
+		pt_fail("%s of %" PRIu64 " bytes at BAR offset %" PRIu64 ": %zd (%s)",
+			x->write ? "pwrite" : "pread", x->len, x->bar_off,
+			n, n < 0 ? strerror(errno) : "short");
 }
 
 /* What device memory holds at @bar_off equals the drive at @disk_off. */
@@ -91,16 +67,16 @@ static void compare_with_host_read(uint64_t bar_off, uint64_t disk_off,
 	unsigned char *host;
 
 	if (posix_memalign((void **)&host, 4096, len))
-		vmtest_fail("no %" PRIu64 " bytes of host memory", len);
+		pt_fail("no %" PRIu64 " bytes of host memory", len);
 	if (pread(nvme, host, len, (off_t)disk_off) != (ssize_t)len)
-		vmtest_fail("pread into host memory: %s", strerror(errno));
+		pt_fail("pread into host memory: %s", strerror(errno));
 	if (memcmp(bar + bar_off, host, len)) {
 		uint64_t i = 0;
 
 		while (bar[bar_off + i] == host[i])
 			i++;
-		vmtest_fail("device memory at %" PRIu64 " differs from the drive at %" PRIu64 " first at +%" PRIu64,
-			    bar_off, disk_off, i);
+		pt_fail("device memory at %" PRIu64 " differs from the drive at %" PRIu64 " first at +%" PRIu64,
+			bar_off, disk_off, i);
 	}
 	free(host);
 }
@@ -114,14 +90,15 @@ static void whole_bar(void)
 	/* Device memory starts different from what must land there. */
 	for (size_t i = 0; i < n; i++)
 		if (xfers[i].write)
-			fill(bar + xfers[i].bar_off, xfers[i].len, 0x5eed + i);
+			phxfs_pattern_fill(bar + xfers[i].bar_off, xfers[i].len,
+					   0x5eed + i, 0);
 		else
 			memset(bar + xfers[i].bar_off, 0xa5 ^ (int)i,
 			       xfers[i].len);
 
-	PHXTEST_OK(phxfs_regmem(0, bar, bar_size, (void **)&target));
+	PT_OK(phxfs_regmem(0, bar, bar_size, (void **)&target));
 	/* One call, one registration of every byte: no split shows. */
-	expect_counters(1, (long long)bar_size, "whole BAR registered");
+	phxtest_expect_counters(1, (long long)bar_size, "whole BAR registered");
 
 	/*
 	 * The first 1 GiB-aligned virtual address inside the target, where
@@ -135,8 +112,8 @@ static void whole_bar(void)
 	memset(bar + pud_off, 0x3c, 4 * MIB);
 	xfer(target, &(struct xfer){ pud_off, 800 * MIB, 4 * MIB, 0 });
 	compare_with_host_read(pud_off, 800 * MIB, 4 * MIB);
-	vmtest_note("4 MiB across the 1 GiB-aligned address target+%" PRIu64 " MiB",
-		    (pud_off + 2 * MIB) >> 20);
+	pt_note("4 MiB across the 1 GiB-aligned address target+%" PRIu64 " MiB",
+		(pud_off + 2 * MIB) >> 20);
 
 	for (size_t i = 0; i < n; i++) {
 		xfer(target, &xfers[i]);
@@ -145,16 +122,16 @@ static void whole_bar(void)
 	compare_with_host_read(xfers[CHECKED_XFER].bar_off,
 			       xfers[CHECKED_XFER].disk_off,
 			       xfers[CHECKED_XFER].len);
-	PHXTEST_OK(phxfs_deregmem(0, bar, bar_size));
-	expect_counters(0, 0, "whole BAR deregistered");
+	PT_OK(phxfs_deregmem(0, bar, bar_size));
+	phxtest_expect_counters(0, 0, "whole BAR deregistered");
 
 	for (size_t i = 0; i < n; i++)
 		printf("REGION %" PRIu64 " %" PRIu64 " %" PRIu64 " %s\n",
 		       xfers[i].bar_off, xfers[i].disk_off, xfers[i].len,
 		       xfers[i].write ? "write" : "read");
 	fflush(stdout);
-	vmtest_note("whole %zu MiB BAR in one registration: %zu transfers, %" PRIu64 " MiB",
-		    bar_size >> 20, n, total >> 20);
+	pt_note("whole %zu MiB BAR in one registration: %zu transfers, %" PRIu64 " MiB",
+		bar_size >> 20, n, total >> 20);
 }
 
 static uint64_t now_us(void)
@@ -188,15 +165,15 @@ static void cost(void)
 		for (int r = 0; r < runs; r++) {
 			t0 = now_us();
 			if (phxfs_regmem(0, bar, size, &target))
-				vmtest_fail("regmem of %" PRIu64 " bytes, run %d: %s",
-					    size, r, strerror(errno));
+				pt_fail("regmem of %" PRIu64 " bytes, run %d: %s",
+					size, r, strerror(errno));
 			reg_us[r] = now_us() - t0;
 			/* Outside the timing: sysfs reads are not free. */
-			expect_counters(1, (long long)size, "cost loop");
+			phxtest_expect_counters(1, (long long)size, "cost loop");
 			t0 = now_us();
 			if (phxfs_deregmem(0, bar, size))
-				vmtest_fail("deregmem of %" PRIu64 " bytes, run %d: %s",
-					    size, r, strerror(errno));
+				pt_fail("deregmem of %" PRIu64 " bytes, run %d: %s",
+					size, r, strerror(errno));
 			dereg_us[r] = now_us() - t0;
 		}
 		printf("COST size=%" PRIu64 " regmem_us=%" PRIu64 " deregmem_us=%" PRIu64 "\n",
@@ -207,23 +184,23 @@ static void cost(void)
 
 int main(void)
 {
-	vmtest_name = "seed_large";
+	pt_name = "seed_large";
 	bar = phxtest_map_bar(&bar_size);
 	if (bar_size != 2 * GIB)
-		vmtest_fail("BAR of %zu MiB: run with --bar-size 2G",
-			    bar_size >> 20);
+		pt_fail("BAR of %zu MiB: run with --bar-size 2G",
+			bar_size >> 20);
 	if (vmtest_env_u64("PHXVM_DISK_SIZE") < 1 * GIB)
-		vmtest_fail("disk too small: run with --disk-size 1G or more");
+		pt_fail("disk too small: run with --disk-size 1G or more");
 	nvme = open(vmtest_env("PHXVM_NVME"), O_RDWR | O_DIRECT);
 	if (nvme < 0)
-		vmtest_fail("open nvme: %s", strerror(errno));
-	PHXTEST_OK(phxfs_open(0));
+		pt_fail("open nvme: %s", strerror(errno));
+	PT_OK(phxfs_open(0));
 
 	whole_bar();
 	cost();
 
-	PHXTEST_OK(phxfs_close(0));
-	expect_counters(0, 0, "after close");
+	PT_OK(phxfs_close(0));
+	phxtest_expect_counters(0, 0, "after close");
 	close(nvme);
 	return 0;
 }

@@ -26,8 +26,8 @@ static void expect_counters_zero(const char *when)
 	long long b = phxtest_counter("pinned_bytes");
 
 	if (m || b)
-		vmtest_fail("%s: %lld mappings, %lld bytes still pinned", when,
-			    m, b);
+		pt_fail("%s: %lld mappings, %lld bytes still pinned", when,
+			m, b);
 }
 
 static void killed_with_mappings(void)
@@ -44,7 +44,7 @@ static void killed_with_mappings(void)
 		raise(SIGKILL);
 	}
 	if (waitpid(pid, &status, 0) != pid || !WIFSIGNALED(status))
-		vmtest_fail("child did not die by SIGKILL (status %#x)", status);
+		pt_fail("child did not die by SIGKILL (status %#x)", status);
 	expect_counters_zero("after kill -9 with 2 mappings");
 }
 
@@ -52,11 +52,11 @@ static void rmmod_refused_while_mapped(void)
 {
 	void *t;
 
-	PHXTEST_OK(phxfs_open(0));
-	PHXTEST_OK(phxfs_regmem(0, bar, 65536, &t));
+	PT_OK(phxfs_open(0));
+	PT_OK(phxfs_regmem(0, bar, 65536, &t));
 	if (system("rmmod phxfs 2>/dev/null") == 0)
-		vmtest_fail("rmmod succeeded with a live mapping");
-	PHXTEST_OK(phxfs_close(0));	/* releases the mapping */
+		pt_fail("rmmod succeeded with a live mapping");
+	PT_OK(phxfs_close(0));	/* releases the mapping */
 	expect_counters_zero("after close with a live mapping");
 }
 
@@ -70,8 +70,8 @@ static void *churn(void *arg)
 
 		if (phxfs_regmem(0, mine, len, &t) ||
 		    phxfs_deregmem(0, mine, len))
-			vmtest_fail("thread %p round %d: %s", arg, i,
-				    strerror(errno));
+			pt_fail("thread %p round %d: %s", arg, i,
+				strerror(errno));
 	}
 	return NULL;
 }
@@ -80,17 +80,17 @@ static void threads(void)
 {
 	pthread_t th[THREADS];
 
-	PHXTEST_OK(phxfs_open(0));
+	PT_OK(phxfs_open(0));
 	for (uintptr_t i = 0; i < THREADS; i++)
 		if (pthread_create(&th[i], NULL, churn, (void *)i))
-			vmtest_fail("pthread_create");
+			pt_fail("pthread_create");
 	for (int i = 0; i < THREADS; i++)
 		pthread_join(th[i], NULL);
-	PHXTEST_OK(phxfs_close(0));
+	PT_OK(phxfs_close(0));
 	expect_counters_zero("after 8 threads x 200 register/deregister");
 	if (phxtest_counter("map_calls") < THREADS * ROUNDS)
-		vmtest_fail("map_calls %lld < %d", phxtest_counter("map_calls"),
-			    THREADS * ROUNDS);
+		pt_fail("map_calls %lld < %d", phxtest_counter("map_calls"),
+			THREADS * ROUNDS);
 }
 
 static void unbind_with_mappings(void)
@@ -100,28 +100,28 @@ static void unbind_with_mappings(void)
 	void *t;
 
 	if (fd < 0)
-		vmtest_fail("open nvme: %s", strerror(errno));
-	PHXTEST_OK(phxfs_open(0));
-	PHXTEST_OK(phxfs_regmem(0, bar, 1 << 20, &t));
+		pt_fail("open nvme: %s", strerror(errno));
+	PT_OK(phxfs_open(0));
+	PT_OK(phxfs_regmem(0, bar, 1 << 20, &t));
 	if (pread(fd, t, 1 << 20, 0) != 1 << 20)
-		vmtest_fail("pread before unbind: %s", strerror(errno));
+		pt_fail("pread before unbind: %s", strerror(errno));
 	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/phxfs_pci_bar/unbind");
 	snprintf(cmd, sizeof(cmd), "echo %s > %s", vmtest_env("PHXVM_BAR_BDF"),
 		 path);
 	if (system(cmd))
-		vmtest_fail("unbind failed");
+		pt_fail("unbind failed");
 	errno = 0;
 	if (pread(fd, t, 1 << 20, 0) != -1 || errno != EFAULT)
-		vmtest_fail("pread after unbind: errno %d, expected EFAULT", errno);
-	PHXTEST_OK(phxfs_deregmem(0, bar, 1 << 20));
-	PHXTEST_OK(phxfs_close(0));
+		pt_fail("pread after unbind: errno %d, expected EFAULT", errno);
+	PT_OK(phxfs_deregmem(0, bar, 1 << 20));
+	PT_OK(phxfs_close(0));
 	PHXTEST_EXPECT_ERR(phxfs_open(0), ENODEV);
 	close(fd);
 	/* Bind again so the harness's rmmod finds the module as it left it. */
 	snprintf(cmd, sizeof(cmd), "echo %s > /sys/bus/pci/drivers/phxfs_pci_bar/bind",
 		 vmtest_env("PHXVM_BAR_BDF"));
 	if (system(cmd))
-		vmtest_fail("bind failed");
+		pt_fail("bind failed");
 	expect_counters_zero("after unbind and bind");
 }
 
@@ -129,18 +129,18 @@ int main(void)
 {
 	size_t bar_size;
 
-	vmtest_name = "seed_lifecycle";
+	pt_name = "seed_lifecycle";
 	bar = phxtest_map_bar(&bar_size);
 	if (bar_size < (THREADS + 1) << 20)
-		vmtest_fail("BAR too small");
+		pt_fail("BAR too small");
 
 	killed_with_mappings();
-	vmtest_note("kill -9 with live mappings: counters back to zero");
+	pt_note("kill -9 with live mappings: counters back to zero");
 	rmmod_refused_while_mapped();
-	vmtest_note("rmmod refused while mapped; close released the mapping");
+	pt_note("rmmod refused while mapped; close released the mapping");
 	threads();
-	vmtest_note("8 threads x %d regmem/deregmem: clean", ROUNDS);
+	pt_note("8 threads x %d regmem/deregmem: clean", ROUNDS);
 	unbind_with_mappings();
-	vmtest_note("unbind with a live mapping: pread fails with EFAULT, no oops");
+	pt_note("unbind with a live mapping: pread fails with EFAULT, no oops");
 	return 0;
 }

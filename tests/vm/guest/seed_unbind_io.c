@@ -48,7 +48,7 @@ static void sysfs_driver(const char *what)
 		 "echo %s > /sys/bus/pci/drivers/phxfs_pci_bar/%s",
 		 vmtest_env("PHXVM_BAR_BDF"), what);
 	if (system(cmd))
-		vmtest_fail("%s failed", what);
+		pt_fail("%s failed", what);
 }
 
 /* After a rebind: a fresh registration gets exactly the drive's bytes. */
@@ -59,19 +59,19 @@ static void check_serves_again(void)
 	void *t;
 
 	if (posix_memalign((void **)&host, 4096, len))
-		vmtest_fail("posix_memalign");
-	PHXTEST_OK(phxfs_open(0));
-	PHXTEST_OK(phxfs_regmem(0, bar + SPAN, len, &t));
+		pt_fail("posix_memalign");
+	PT_OK(phxfs_open(0));
+	PT_OK(phxfs_regmem(0, bar + SPAN, len, &t));
 	if (pread(nvme_fd, t, len, 3 * (off_t)SPAN) != (ssize_t)len ||
 	    pread(nvme_fd, host, len, 3 * (off_t)SPAN) != (ssize_t)len)
-		vmtest_fail("pread after rebind: %s", strerror(errno));
+		pt_fail("pread after rebind: %s", strerror(errno));
 	if (memcmp(bar + SPAN, host, len))
-		vmtest_fail("device memory differs from the drive after rebind");
-	PHXTEST_OK(phxfs_deregmem(0, bar + SPAN, len));
-	PHXTEST_OK(phxfs_close(0));
+		pt_fail("device memory differs from the drive after rebind");
+	PT_OK(phxfs_deregmem(0, bar + SPAN, len));
+	PT_OK(phxfs_close(0));
 	free(host);
 	if (phxtest_counter("mappings") || phxtest_counter("pinned_bytes"))
-		vmtest_fail("counters not zero after rebind");
+		pt_fail("counters not zero after rebind");
 }
 
 static void round_after(int reads)
@@ -80,37 +80,37 @@ static void round_after(int reads)
 
 	atomic_store(&reads_done, 0);
 	reader_errno = 0;
-	PHXTEST_OK(phxfs_open(0));
-	PHXTEST_OK(phxfs_regmem(0, bar, SPAN, &target));
+	PT_OK(phxfs_open(0));
+	PT_OK(phxfs_regmem(0, bar, SPAN, &target));
 	if (pthread_create(&th, NULL, reader, NULL))
-		vmtest_fail("pthread_create");
+		pt_fail("pthread_create");
 	while (atomic_load(&reads_done) < reads)
 		usleep(1000);
 	sysfs_driver("unbind");
 	pthread_join(th, NULL);
 	if (reader_errno != EFAULT)
-		vmtest_fail("reader ended with errno %d (%s), expected EFAULT",
-			    reader_errno, strerror(reader_errno));
-	PHXTEST_OK(phxfs_deregmem(0, bar, SPAN));
-	PHXTEST_OK(phxfs_close(0));
+		pt_fail("reader ended with errno %d (%s), expected EFAULT",
+			reader_errno, strerror(reader_errno));
+	PT_OK(phxfs_deregmem(0, bar, SPAN));
+	PT_OK(phxfs_close(0));
 	PHXTEST_EXPECT_ERR(phxfs_open(0), ENODEV);
 	sysfs_driver("bind");
 	check_serves_again();
-	vmtest_note("unbind after %d read(s) of 64 MiB (%d in all, %d short): reader got EFAULT; rebind serves correct bytes",
-		    reads, atomic_load(&reads_done), short_reads);
+	pt_note("unbind after %d read(s) of 64 MiB (%d in all, %d short): reader got EFAULT; rebind serves correct bytes",
+		reads, atomic_load(&reads_done), short_reads);
 }
 
 int main(void)
 {
 	size_t bar_size;
 
-	vmtest_name = "seed_unbind_io";
+	pt_name = "seed_unbind_io";
 	bar = phxtest_map_bar(&bar_size);
 	if (bar_size < 2 * (size_t)SPAN)
-		vmtest_fail("BAR too small");
+		pt_fail("BAR too small");
 	nvme_fd = open(vmtest_env("PHXVM_NVME"), O_RDONLY | O_DIRECT);
 	if (nvme_fd < 0)
-		vmtest_fail("open nvme: %s", strerror(errno));
+		pt_fail("open nvme: %s", strerror(errno));
 	for (int reads = 1; reads <= 3; reads++)
 		round_after(reads);
 	close(nvme_fd);

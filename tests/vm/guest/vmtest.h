@@ -1,53 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * vmtest.h - helpers shared by the guest test programs of tests/vm.
- *
- * Each program is standalone: exit 0 pass, 1 fail (with a message). The
- * harness (tests/vm/phxvm) gives them PHXVM_* in the environment.
+ * vmtest.h - what the guest test programs of tests/vm add to the shared
+ * toolkit (tests/common/phxcheck.h: pt_name, pt_fail, pt_note, pt_skip,
+ * exit codes): the PHXVM_* environment the harness (tests/vm/phxvm) gives
+ * them, the guest's scratch directory, and sysfs.
  */
 #ifndef PHXFS_VMTEST_H
 #define PHXFS_VMTEST_H
 
-#include <errno.h>
+#include "../../common/phxcheck.h"
+
 #include <inttypes.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-
-static const char *vmtest_name = "vmtest";
-
-/* Print "NAME: FAIL: ..." and exit 1. */
-__attribute__((noreturn, format(printf, 1, 2)))
-static inline void vmtest_fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fprintf(stderr, "%s: FAIL: ", vmtest_name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-/* Print one progress line, flushed, so it lands whole on the console. */
-__attribute__((format(printf, 1, 2)))
-static inline void vmtest_note(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	printf("%s: %s\n", vmtest_name, line);
-	fflush(stdout);
-}
 
 /* The value of a variable the harness must set. */
 static inline const char *vmtest_env(const char *var)
@@ -55,7 +20,7 @@ static inline const char *vmtest_env(const char *var)
 	const char *v = getenv(var);
 
 	if (!v || !*v)
-		vmtest_fail("%s is not set (run under tests/vm/phxvm)", var);
+		pt_fail("%s is not set (run under tests/vm/phxvm)", var);
 	return v;
 }
 
@@ -69,21 +34,21 @@ static inline uint64_t vmtest_env_u64(const char *var)
 	errno = 0;
 	n = strtoull(v, &end, 0);
 	if (errno || end == v || *end)
-		vmtest_fail("%s='%s' is not a number", var, v);
+		pt_fail("%s='%s' is not a number", var, v);
 	return n;
 }
 
-/* FNV-1a, 64 bit, continued from @h (start with VMTEST_FNV_INIT). */
-#define VMTEST_FNV_INIT 0xcbf29ce484222325ULL
-static inline uint64_t vmtest_fnv1a64(uint64_t h, const void *buf, size_t len)
+/*
+ * @name in the guest's scratch directory (PHXVM_SCRATCH, a tmpfs of the
+ * guest's own: the host's trees, /tmp included, are read-only there), into
+ * @path of @len bytes; returns @path.
+ */
+static inline char *vmtest_scratch(char *path, size_t len, const char *name)
 {
-	const unsigned char *p = buf;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
+	if ((size_t)snprintf(path, len, "%s/%s", vmtest_env("PHXVM_SCRATCH"),
+			     name) >= len)
+		pt_fail("scratch path of %s: longer than %zu bytes", name, len);
+	return path;
 }
 
 /* Whether @path exists. */
@@ -117,13 +82,13 @@ static inline uint64_t vmtest_bar_start(const char *bdf, unsigned int bar)
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
 	f = fopen(path, "r");
 	if (!f)
-		vmtest_fail("open %s: %s", path, strerror(errno));
+		pt_fail("open %s: %s", path, strerror(errno));
 	for (unsigned int i = 0; i <= bar; i++)
 		if (!fgets(line, sizeof(line), f))
-			vmtest_fail("%s has no line for BAR %u", path, bar);
+			pt_fail("%s has no line for BAR %u", path, bar);
 	fclose(f);
 	if (sscanf(line, "%llx", &start) != 1)
-		vmtest_fail("%s: cannot parse '%s'", path, line);
+		pt_fail("%s: cannot parse '%s'", path, line);
 	return start;
 }
 

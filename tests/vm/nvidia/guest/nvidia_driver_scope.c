@@ -32,7 +32,7 @@ static void pci_write(const char *path, const char *text)
 	int err = nvt_write_file(path, text);
 
 	if (err)
-		vmtest_fail("write '%s' to %s: %s", text, path, strerror(err));
+		pt_fail("write '%s' to %s: %s", text, path, strerror(err));
 }
 
 /* The name of the driver bound to the device, or "" if none. */
@@ -54,10 +54,10 @@ static const char *bound_driver(void)
 static void expect_node(int want, const char *when)
 {
 	if (!vmtest_wait_exists(NVT_DEV, want))
-		vmtest_fail("%s: %s %s (bound to '%s')", when, NVT_DEV,
-			    want ? "did not appear" : "still exists",
-			    bound_driver());
-	vmtest_note("%s: %s %s", when, NVT_DEV, want ? "present" : "absent");
+		pt_fail("%s: %s %s (bound to '%s')", when, NVT_DEV,
+			want ? "did not appear" : "still exists",
+			bound_driver());
+	pt_note("%s: %s %s", when, NVT_DEV, want ? "present" : "absent");
 }
 
 static void load_phxfs(const char *extra)
@@ -67,7 +67,7 @@ static void load_phxfs(const char *extra)
 	snprintf(args, sizeof(args), "nvidia_bar=%s/%s%s", nvt_bdf,
 		 vmtest_env("PHXVM_BAR_INDEX"), extra);
 	if (nvt_load_module(vmtest_env("PHXVM_KMOD"), args))
-		vmtest_fail("loading phxfs '%s': %s", args, strerror(errno));
+		pt_fail("loading phxfs '%s': %s", args, strerror(errno));
 }
 
 /* Bind the device to @driver through driver_override, as an admin would. */
@@ -83,8 +83,8 @@ static void rebind(const char *driver)
 	pci_write(path, driver);
 	pci_write("/sys/bus/pci/drivers_probe", nvt_bdf);
 	if (strcmp(bound_driver(), driver))
-		vmtest_fail("after binding %s, the device is bound to '%s'",
-			    driver, bound_driver());
+		pt_fail("after binding %s, the device is bound to '%s'",
+			driver, bound_driver());
 }
 
 /* One MAP of the first 64 KiB of GPU memory, then UNMAP. */
@@ -95,16 +95,16 @@ static void map_once(void)
 	void *vma;
 
 	if (fd < 0)
-		vmtest_fail("open %s: %s", NVT_DEV, strerror(errno));
+		pt_fail("open %s: %s", NVT_DEV, strerror(errno));
 	vma = mmap(NULL, NVT_GPU_PAGE, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   fd, 0);
 	if (vma == MAP_FAILED)
-		vmtest_fail("mmap %s: %s", NVT_DEV, strerror(errno));
+		pt_fail("mmap %s: %s", NVT_DEV, strerror(errno));
 	if (nvt_map(fd, vma, 0, NVT_GPU_PAGE, &handle))
-		vmtest_fail("MAP through the node of the rebound GPU: %s",
-			    strerror(errno));
+		pt_fail("MAP through the node of the rebound GPU: %s",
+			strerror(errno));
 	if (nvt_unmap(fd, handle))
-		vmtest_fail("UNMAP: %s", strerror(errno));
+		pt_fail("UNMAP: %s", strerror(errno));
 	munmap(vma, NVT_GPU_PAGE);
 	close(fd);
 }
@@ -113,20 +113,20 @@ int main(int argc, char **argv)
 {
 	char path[192];
 
-	vmtest_name = "nvidia_driver_scope";
+	pt_name = "nvidia_driver_scope";
 	if (argc != 2)
-		vmtest_fail("usage: nvidia_driver_scope PATH/%s.ko (under phxvm --kmod phxfs.ko --no-insmod)",
-			    NVT_FAKE);
+		pt_fail("usage: nvidia_driver_scope PATH/%s.ko (under phxvm --kmod phxfs.ko --no-insmod)",
+			NVT_FAKE);
 	nvt_bdf = vmtest_env("PHXVM_BAR_BDF");
 	snprintf(dev_dir, sizeof(dev_dir), "/sys/bus/pci/devices/%s", nvt_bdf);
 	if (system("modprobe " OTHER_DRIVER) != 0)
-		vmtest_fail("modprobe %s failed", OTHER_DRIVER);
+		pt_fail("modprobe %s failed", OTHER_DRIVER);
 
 	if (nvt_load_module(argv[1], ""))
-		vmtest_fail("loading %s: %s", argv[1], strerror(errno));
+		pt_fail("loading %s: %s", argv[1], strerror(errno));
 	if (strcmp(bound_driver(), NVT_FAKE))
-		vmtest_fail("%s did not bind %s (bound to '%s')", NVT_FAKE,
-			    nvt_bdf, bound_driver());
+		pt_fail("%s did not bind %s (bound to '%s')", NVT_FAKE,
+			nvt_bdf, bound_driver());
 	nvt_va_base = (uint64_t)nvt_read_number("/sys/module/" NVT_FAKE
 						"/parameters/va_base");
 
@@ -134,7 +134,7 @@ int main(int argc, char **argv)
 	load_phxfs("");
 	expect_node(0, "default nvidia_driver, GPU bound to " NVT_FAKE);
 	if (syscall(SYS_delete_module, "phxfs", O_NONBLOCK))
-		vmtest_fail("rmmod phxfs: %s", strerror(errno));
+		pt_fail("rmmod phxfs: %s", strerror(errno));
 
 	load_phxfs(" nvidia_driver=" NVT_FAKE);
 	expect_node(1, "nvidia_driver=" NVT_FAKE);
@@ -148,11 +148,11 @@ int main(int argc, char **argv)
 	nvt_wait_nothing_pinned("after UNMAP");
 
 	if (syscall(SYS_delete_module, "phxfs", O_NONBLOCK))
-		vmtest_fail("rmmod phxfs: %s", strerror(errno));
+		pt_fail("rmmod phxfs: %s", strerror(errno));
 	snprintf(path, sizeof(path), "%s/driver_override", dev_dir);
 	pci_write(path, "\n");
 	if (syscall(SYS_delete_module, NVT_FAKE, O_NONBLOCK))
-		vmtest_fail("rmmod %s: %s", NVT_FAKE, strerror(errno));
-	vmtest_note("served only while bound to the driver named by nvidia_driver");
+		pt_fail("rmmod %s: %s", NVT_FAKE, strerror(errno));
+	pt_note("served only while bound to the driver named by nvidia_driver");
 	return 0;
 }

@@ -48,7 +48,7 @@ static unsigned char *new_vma(off_t offset)
 			 offset);
 
 	if (vma == MAP_FAILED)
-		vmtest_fail("mmap of %s: %s", NVT_DEV, strerror(errno));
+		pt_fail("mmap of %s: %s", NVT_DEV, strerror(errno));
 	return vma;
 }
 
@@ -59,16 +59,16 @@ static void read_into(unsigned char *target, off_t disk_off, const char *what)
 	ssize_t n;
 
 	if (!host && posix_memalign((void **)&host, 4096, H_LEN))
-		vmtest_fail("out of memory");
+		pt_fail("out of memory");
 	if (pread(nvme, host, H_LEN, disk_off) != (ssize_t)H_LEN)
-		vmtest_fail("pread into host memory: %s", strerror(errno));
+		pt_fail("pread into host memory: %s", strerror(errno));
 	memset(bar + H_OFF, 0x5a, H_LEN);
 	n = pread(nvme, target, H_LEN, disk_off);
 	if (n != (ssize_t)H_LEN)
-		vmtest_fail("%s: pread of 1 MiB: %zd (%s)", what, n,
-			    n < 0 ? strerror(errno) : "short");
+		pt_fail("%s: pread of 1 MiB: %zd (%s)", what, n,
+			n < 0 ? strerror(errno) : "short");
 	if (memcmp(bar + H_OFF, host, H_LEN))
-		vmtest_fail("%s: the BAR holds other bytes than the disk", what);
+		pt_fail("%s: the BAR holds other bytes than the disk", what);
 }
 
 /* The first SPLICE_LEN bytes of @target into a new pipe: its read end. */
@@ -79,11 +79,11 @@ static int splice_into_pipe(unsigned char *target)
 	ssize_t n;
 
 	if (pipe(p))
-		vmtest_fail("pipe: %s", strerror(errno));
+		pt_fail("pipe: %s", strerror(errno));
 	n = vmsplice(p[1], &iov, 1, 0);
 	if (n != (ssize_t)SPLICE_LEN)
-		vmtest_fail("vmsplice of 64 KiB of GPU memory: %zd (%s)", n,
-			    n < 0 ? strerror(errno) : "short");
+		pt_fail("vmsplice of 64 KiB of GPU memory: %zd (%s)", n,
+			n < 0 ? strerror(errno) : "short");
 	close(p[1]);
 	return p[0];
 }
@@ -94,8 +94,8 @@ static void expect_sigbus(unsigned char *p, const char *when)
 	int sig = nvt_touch(p, &byte);
 
 	if (sig != SIGBUS)
-		vmtest_fail("%s: touching the target %s", when,
-			    sig ? strsignal(sig) : "read a byte: still mapped");
+		pt_fail("%s: touching the target %s", when,
+			sig ? strsignal(sig) : "read a byte: still mapped");
 }
 
 /* @call, timed: it must return within @limit seconds. */
@@ -106,11 +106,11 @@ static void expect_sigbus(unsigned char *p, const char *when)
 									\
 		dt_ = nvt_now() - t0_;					\
 		if (err_)						\
-			vmtest_fail("%s: %s", what, strerror(err_));	\
+			pt_fail("%s: %s", what, strerror(err_));	\
 		if (dt_ >= (limit))					\
-			vmtest_fail("%s took %.1f s while a pipe holds 64 KiB of the pages: it must not wait for them", \
-				    what, dt_);				\
-		vmtest_note("%s: %.0f ms", what, dt_ * 1e3);		\
+			pt_fail("%s took %.1f s while a pipe holds 64 KiB of the pages: it must not wait for them", \
+				what, dt_);				\
+		pt_note("%s: %.0f ms", what, dt_ * 1e3);		\
 	} while (0)
 #define EXPECT_PROMPT(call, what) EXPECT_WITHIN(call, what, 1.0)
 
@@ -135,12 +135,12 @@ static void holders_persistent(void)
 	int pipe_rd, err;
 
 	if (!got)
-		vmtest_fail("out of memory");
+		pt_fail("out of memory");
 	if (nvt_map(phx, vma, H_OFF, H_LEN, &handle))
-		vmtest_fail("MAP of 1 MiB of GPU memory: %s", strerror(errno));
+		pt_fail("MAP of 1 MiB of GPU memory: %s", strerror(errno));
 	read_into(vma, DISK_H, "before the pipe");
 	pipe_rd = splice_into_pipe(vma);
-	vmtest_note("1 MiB registered and read from the disk; 64 KiB of it vmspliced into a pipe");
+	pt_note("1 MiB registered and read from the disk; 64 KiB of it vmspliced into a pipe");
 
 	EXPECT_PROMPT(unmap_err(handle), "UNMAP");
 	expect_sigbus(vma, "after UNMAP");
@@ -149,26 +149,26 @@ static void holders_persistent(void)
 
 	err = nvt_fake_range("alloc", H_OFF, H_LEN);
 	if (err != EBUSY)
-		vmtest_fail("alloc of the freed memory while the pipe holds its pages: %s, expected EBUSY",
-			    err ? strerror(err) : "accepted (the new owner got memory a pipe still reads)");
+		pt_fail("alloc of the freed memory while the pipe holds its pages: %s, expected EBUSY",
+			err ? strerror(err) : "accepted (the new owner got memory a pipe still reads)");
 	expect_releasing("after UNMAP and free, the pipe holding the pages");
 	nvt_expect_fake("persistent_pinned", 1, "while the pipe holds the pages");
 	nvt_expect_fake("pinned", 1, "while the pipe holds the pages");
-	vmtest_note("alloc: EBUSY; phxfs mappings 1 releasing 1, %s persistent_pinned 1",
-		    NVT_FAKE);
+	pt_note("alloc: EBUSY; phxfs mappings 1 releasing 1, %s persistent_pinned 1",
+		NVT_FAKE);
 
 	n = read(pipe_rd, got, SPLICE_LEN);
 	if (n != (ssize_t)SPLICE_LEN)
-		vmtest_fail("read of the pipe: %zd (%s)", n,
-			    n < 0 ? strerror(errno) : "short");
+		pt_fail("read of the pipe: %zd (%s)", n,
+			n < 0 ? strerror(errno) : "short");
 	if (memcmp(got, want, SPLICE_LEN))
-		vmtest_fail("the pipe's 64 KiB are not the old owner's bytes");
+		pt_fail("the pipe's 64 KiB are not the old owner's bytes");
 	close(pipe_rd);
 	nvt_wait_nothing_pinned("after the pipe was read and closed");
 	err = nvt_fake_range("alloc", H_OFF, H_LEN);
 	if (err)
-		vmtest_fail("alloc after the pipe let go: %s", strerror(err));
-	vmtest_note("the pipe read the old owner's bytes; closed: counters 0, persistent_pinned 0, alloc succeeds");
+		pt_fail("alloc after the pipe let go: %s", strerror(err));
+	pt_note("the pipe read the old owner's bytes; closed: counters 0, persistent_pinned 0, alloc succeeds");
 	munmap(vma, H_LEN);
 	free(got);
 }
@@ -180,10 +180,10 @@ static void holders_callback(void)
 	int pipe_rd, err;
 
 	if (nvt_map(phx, vma, H_OFF, H_LEN, &handle))
-		vmtest_fail("MAP of 1 MiB of GPU memory: %s", strerror(errno));
+		pt_fail("MAP of 1 MiB of GPU memory: %s", strerror(errno));
 	read_into(vma, DISK_H, "before the pipe");
 	pipe_rd = splice_into_pipe(vma);
-	vmtest_note("1 MiB registered and read from the disk; 64 KiB of it vmspliced into a pipe");
+	pt_note("1 MiB registered and read from the disk; 64 KiB of it vmspliced into a pipe");
 
 	/*
 	 * The driver calls the free callback inside this write. It lets DMA
@@ -194,37 +194,37 @@ static void holders_callback(void)
 	nvt_expect_fake("callbacks", 1, "after free");
 	nvt_expect_fake("pinned", 0, "after free");
 	if (nvt_query(phx, handle) != PHXFS_MAP_REVOKED)
-		vmtest_fail("after the free callback: QUERY says LIVE, expected REVOKED");
+		pt_fail("after the free callback: QUERY says LIVE, expected REVOKED");
 	expect_sigbus(vma, "after the free callback");
 	memset(bar + H_OFF, MARK, H_LEN);
 	PHXTEST_EXPECT_ERR(pread(nvme, vma, H_LEN, DISK_H2), EFAULT);
 	for (size_t i = 0; i < H_LEN; i++)
 		if (bar[H_OFF + i] != MARK)
-			vmtest_fail("BAR byte %#zx changed by a pread into the revoked mapping",
-				    H_OFF + i);
-	vmtest_note("QUERY: REVOKED; touching the target: SIGBUS; pread into it: EFAULT, no BAR byte changed");
+			pt_fail("BAR byte %#zx changed by a pread into the revoked mapping",
+				H_OFF + i);
+	pt_note("QUERY: REVOKED; touching the target: SIGBUS; pread into it: EFAULT, no BAR byte changed");
 
 	/* The driver has its memory back; the pipe still holds the pages. */
 	err = nvt_fake_range("alloc", H_OFF, H_LEN);
 	if (err)
-		vmtest_fail("alloc after the free callback: %s", strerror(err));
+		pt_fail("alloc after the free callback: %s", strerror(err));
 	PHXTEST_EXPECT_ERR(nvt_map(phx, vma2, H_OFF, H_LEN, &handle2), EBUSY);
 	nvt_expect_fake("pinned", 0, "after the refused MAP");
 	nvt_expect_counter("mappings", 1, "revoked, the pipe holding the pages");
 	EXPECT_PROMPT(unmap_err(handle), "UNMAP of the revoked mapping");
 	expect_releasing("after UNMAP, the pipe holding the pages");
-	vmtest_note("a new MAP of the pages the pipe holds: EBUSY; after UNMAP: mappings 1 releasing 1");
+	pt_note("a new MAP of the pages the pipe holds: EBUSY; after UNMAP: mappings 1 releasing 1");
 
 	close(pipe_rd);
 	nvt_wait_nothing_pinned("after the pipe was closed");
 	nvt_expect_fake("callbacks", 1, "after the pipe was closed");
 	if (nvt_map(phx, vma2, H_OFF, H_LEN, &handle2))
-		vmtest_fail("MAP of the same memory after the pipe let go: %s",
-			    strerror(errno));
+		pt_fail("MAP of the same memory after the pipe let go: %s",
+			strerror(errno));
 	read_into(vma2, DISK_H2, "mapped again");
 	EXPECT_PROMPT(unmap_err(handle2), "UNMAP of the new mapping");
 	nvt_wait_nothing_pinned("after the last UNMAP");
-	vmtest_note("pipe closed: counters 0; the same memory maps again and I/O lands");
+	pt_note("pipe closed: counters 0; the same memory maps again and I/O lands");
 	munmap(vma, H_LEN);
 	munmap(vma2, H_LEN);
 }
@@ -234,28 +234,28 @@ int main(int argc, char **argv)
 	size_t bar_size;
 	int persistent;
 
-	vmtest_name = "nvidia_holders";
+	pt_name = "nvidia_holders";
 	if (argc != 3 || (strcmp(argv[2], "persistent") &&
 			  strcmp(argv[2], "callback")))
-		vmtest_fail("usage: nvidia_holders PATH/%s.ko persistent|callback (under phxvm --kmod phxfs.ko --no-insmod)",
-			    NVT_FAKE);
+		pt_fail("usage: nvidia_holders PATH/%s.ko persistent|callback (under phxvm --kmod phxfs.ko --no-insmod)",
+			NVT_FAKE);
 	persistent = !strcmp(argv[2], "persistent");
 	nvt_catch_faults();
 	nvme = open(vmtest_env("PHXVM_NVME"), O_RDWR | O_DIRECT | O_CLOEXEC);
 	if (nvme < 0)
-		vmtest_fail("open %s: %s", vmtest_env("PHXVM_NVME"),
-			    strerror(errno));
+		pt_fail("open %s: %s", vmtest_env("PHXVM_NVME"),
+			strerror(errno));
 	if (posix_memalign((void **)&want, 4096, H_LEN) ||
 	    pread(nvme, want, H_LEN, DISK_H) != (ssize_t)H_LEN)
-		vmtest_fail("pread into host memory: %s", strerror(errno));
+		pt_fail("pread into host memory: %s", strerror(errno));
 
 	nvt_load(argv[1], persistent ? "persistent=1" : "persistent=0");
 	bar = phxtest_map_bar(&bar_size);
 	if (bar_size < H_OFF + H_LEN)
-		vmtest_fail("BAR of %zu bytes is too small", bar_size);
+		pt_fail("BAR of %zu bytes is too small", bar_size);
 	phx = open(NVT_DEV, O_RDWR | O_CLOEXEC);
 	if (phx < 0)
-		vmtest_fail("open %s: %s", NVT_DEV, strerror(errno));
+		pt_fail("open %s: %s", NVT_DEV, strerror(errno));
 
 	if (persistent)
 		holders_persistent();
@@ -263,6 +263,6 @@ int main(int argc, char **argv)
 		holders_callback();
 	close(phx);
 	nvt_unload();
-	vmtest_note("PASS");
+	pt_note("PASS");
 	return 0;
 }

@@ -85,24 +85,24 @@ static void expect_revoked_at(unsigned char *vma, size_t off,
 	ssize_t n;
 
 	if (!sig)
-		vmtest_fail("round %d, %s: the target at +%zu MiB still reads (0x%02x): memory the driver took back is still mapped",
-			    round, when, off >> 20, byte);
+		pt_fail("round %d, %s: the target at +%zu MiB still reads (0x%02x): memory the driver took back is still mapped",
+			round, when, off >> 20, byte);
 	if (sig != SIGBUS)
-		vmtest_fail("round %d, %s: touching the target at +%zu MiB: %s, expected SIGBUS",
-			    round, when, off >> 20, strsignal(sig));
+		pt_fail("round %d, %s: touching the target at +%zu MiB: %s, expected SIGBUS",
+			round, when, off >> 20, strsignal(sig));
 
 	memset(bar + R_OFF + off, pattern, PROBE_LEN);
 	errno = 0;
 	n = pread(nvme, vma + off, PROBE_LEN, DISK_PROBE);
 	if (n != -1 || errno != EFAULT)
-		vmtest_fail("round %d, %s: O_DIRECT pread into the target at +%zu MiB: %zd (%s), expected EFAULT",
-			    round, when, off >> 20, n,
-			    n < 0 ? strerror(errno) : "read");
+		pt_fail("round %d, %s: O_DIRECT pread into the target at +%zu MiB: %zd (%s), expected EFAULT",
+			round, when, off >> 20, n,
+			n < 0 ? strerror(errno) : "read");
 	for (size_t i = 0; i < PROBE_LEN; i++)
 		if (bar[R_OFF + off + i] != pattern)
-			vmtest_fail("round %d, %s: BAR byte %#zx is 0x%02x, not the pattern 0x%02x: a pread into revoked memory wrote it",
-				    round, when, R_OFF + off + i,
-				    bar[R_OFF + off + i], pattern);
+			pt_fail("round %d, %s: BAR byte %#zx is 0x%02x, not the pattern 0x%02x: a pread into revoked memory wrote it",
+				round, when, R_OFF + off + i,
+				bar[R_OFF + off + i], pattern);
 }
 
 /* Up to 5 s for this round's mapping to be let go on both sides. */
@@ -119,8 +119,8 @@ static void wait_round_released(int round)
 			return;
 		nanosleep(&ms, NULL);
 	}
-	vmtest_fail("round %d: 5 s after it ended, phxfs mappings %lld pinned_bytes %lld, %s pinned %lld; expected 0",
-		    round, m, b, NVT_FAKE, p);
+	pt_fail("round %d: 5 s after it ended, phxfs mappings %lld pinned_bytes %lld, %s pinned %lld; expected 0",
+		round, m, b, NVT_FAKE, p);
 }
 
 /* How long a MAP of R_LEN takes here, unraced: the longest of two. */
@@ -135,14 +135,14 @@ static double time_map(void)
 		double t0 = nvt_now(), dt;
 
 		if (vma == MAP_FAILED)
-			vmtest_fail("mmap of %s: %s", NVT_DEV, strerror(errno));
+			pt_fail("mmap of %s: %s", NVT_DEV, strerror(errno));
 		if (nvt_map(phx, vma, R_OFF, R_LEN, &handle))
-			vmtest_fail("MAP of 64 MiB: %s", strerror(errno));
+			pt_fail("MAP of 64 MiB: %s", strerror(errno));
 		dt = nvt_now() - t0;
 		if (dt > longest)
 			longest = dt;
 		if (nvt_unmap(phx, handle))
-			vmtest_fail("UNMAP: %s", strerror(errno));
+			pt_fail("UNMAP: %s", strerror(errno));
 		munmap(vma, R_LEN);
 		wait_round_released(0);
 	}
@@ -170,10 +170,10 @@ static void round_of(int round, double max_delay, unsigned int *seed,
 	m.vma = mmap(NULL, R_LEN, PROT_READ | PROT_WRITE, MAP_SHARED, phx,
 		     (off_t)round * (off_t)R_LEN);
 	if (m.vma == MAP_FAILED)
-		vmtest_fail("mmap of %s: %s", NVT_DEV, strerror(errno));
+		pt_fail("mmap of %s: %s", NVT_DEV, strerror(errno));
 	pthread_barrier_init(&m.go, NULL, 2);
 	if (pthread_create(&th, NULL, mapper, &m))
-		vmtest_fail("pthread_create");
+		pt_fail("pthread_create");
 
 	/* Some rounds free before the MAP gets going, most during it. */
 	delay = max_delay * (rand_r(seed) % 1001) / 1000.0;
@@ -186,7 +186,7 @@ static void round_of(int round, double max_delay, unsigned int *seed,
 	free_end = nvt_now();
 	running = !atomic_load(&m.done);
 	if (err)
-		vmtest_fail("round %d: free: %s", round, strerror(err));
+		pt_fail("round %d: free: %s", round, strerror(err));
 
 	/* The memory is the driver's now, whatever the MAP is doing. */
 	expect_revoked_at(m.vma, 0, pattern, round,
@@ -197,16 +197,16 @@ static void round_of(int round, double max_delay, unsigned int *seed,
 
 	if (m.ret == 0) {
 		if (nvt_query(phx, m.handle) != PHXFS_MAP_REVOKED)
-			vmtest_fail("round %d: MAP succeeded and QUERY says LIVE after the memory was freed",
-				    round);
+			pt_fail("round %d: MAP succeeded and QUERY says LIVE after the memory was freed",
+				round);
 		tally->map_revoked++;
 	} else if (m.err == EINVAL) {
 		tally->map_einval++;
 	} else if (m.err == EFAULT) {
 		tally->map_efault++;
 	} else {
-		vmtest_fail("round %d: MAP: %s, expected success, EFAULT or EINVAL",
-			    round, strerror(m.err));
+		pt_fail("round %d: MAP: %s, expected success, EFAULT or EINVAL",
+			round, strerror(m.err));
 	}
 	if (free_start > m.start && free_start < m.end)
 		tally->raced++;
@@ -217,20 +217,20 @@ static void round_of(int round, double max_delay, unsigned int *seed,
 	expect_revoked_at(m.vma, R_LEN - PROBE_LEN, pattern, round,
 			  "after the MAP");
 	if (m.ret == 0 && nvt_unmap(phx, m.handle))
-		vmtest_fail("round %d: UNMAP of the revoked mapping: %s", round,
-			    strerror(errno));
+		pt_fail("round %d: UNMAP of the revoked mapping: %s", round,
+			strerror(errno));
 	munmap(m.vma, R_LEN);
 	err = nvt_fake_range("alloc", R_OFF, R_LEN);
 	if (err)
-		vmtest_fail("round %d: alloc: %s", round, strerror(err));
+		pt_fail("round %d: alloc: %s", round, strerror(err));
 	wait_round_released(round);
 	if (round < 4 || round % 8 == 0)
-		vmtest_note("round %d: free at %+.1f ms of the MAP (which took %.1f ms), returned after %.1f ms%s; MAP %s",
-			    round, (free_start - m.start) * 1e3,
-			    (m.end - m.start) * 1e3,
-			    (free_end - free_start) * 1e3,
-			    running ? ", MAP still running" : "",
-			    m.ret ? strerrorname_np(m.err) : "ok, REVOKED");
+		pt_note("round %d: free at %+.1f ms of the MAP (which took %.1f ms), returned after %.1f ms%s; MAP %s",
+			round, (free_start - m.start) * 1e3,
+			(m.end - m.start) * 1e3,
+			(free_end - free_start) * 1e3,
+			running ? ", MAP still running" : "",
+			m.ret ? strerrorname_np(m.err) : "ok, REVOKED");
 }
 
 int main(int argc, char **argv)
@@ -240,40 +240,40 @@ int main(int argc, char **argv)
 	double map_time;
 	size_t bar_size;
 
-	vmtest_name = "nvidia_revoke_race";
+	pt_name = "nvidia_revoke_race";
 	if (argc < 2 || argc > 3)
-		vmtest_fail("usage: nvidia_revoke_race PATH/%s.ko [SEED] (under phxvm --kmod phxfs.ko --no-insmod)",
-			    NVT_FAKE);
+		pt_fail("usage: nvidia_revoke_race PATH/%s.ko [SEED] (under phxvm --kmod phxfs.ko --no-insmod)",
+			NVT_FAKE);
 	if (argc == 3)
 		seed = (unsigned int)strtoul(argv[2], NULL, 0);
 	nvt_catch_faults();
 	nvme = open(vmtest_env("PHXVM_NVME"), O_RDWR | O_DIRECT | O_CLOEXEC);
 	if (nvme < 0)
-		vmtest_fail("open %s: %s", vmtest_env("PHXVM_NVME"),
-			    strerror(errno));
+		pt_fail("open %s: %s", vmtest_env("PHXVM_NVME"),
+			strerror(errno));
 	nvt_load(argv[1], "persistent=0");
 	bar = phxtest_map_bar(&bar_size);
 	if (bar_size < R_OFF + R_LEN)
-		vmtest_fail("BAR of %zu MiB: this test needs %zu MiB",
-			    bar_size >> 20, (R_OFF + R_LEN) >> 20);
+		pt_fail("BAR of %zu MiB: this test needs %zu MiB",
+			bar_size >> 20, (R_OFF + R_LEN) >> 20);
 	phx = open(NVT_DEV, O_RDWR | O_CLOEXEC);
 	if (phx < 0)
-		vmtest_fail("open %s: %s", NVT_DEV, strerror(errno));
+		pt_fail("open %s: %s", NVT_DEV, strerror(errno));
 
 	map_time = time_map();
-	vmtest_note("an unraced MAP of 64 MiB takes %.1f ms; %d rounds, seed %u",
-		    map_time * 1e3, ROUNDS, seed);
+	pt_note("an unraced MAP of 64 MiB takes %.1f ms; %d rounds, seed %u",
+		map_time * 1e3, ROUNDS, seed);
 	for (int round = 1; round <= ROUNDS; round++)
 		round_of(round, map_time * 1.25, &seed, &tally);
 
 	nvt_wait_nothing_pinned("after all rounds");
-	vmtest_note("%d rounds: MAP EINVAL %d, EFAULT %d, ok then REVOKED %d; %d frees began during the MAP, %d returned before it",
-		    ROUNDS, tally.map_einval, tally.map_efault,
-		    tally.map_revoked, tally.raced, tally.map_running);
+	pt_note("%d rounds: MAP EINVAL %d, EFAULT %d, ok then REVOKED %d; %d frees began during the MAP, %d returned before it",
+		ROUNDS, tally.map_einval, tally.map_efault,
+		tally.map_revoked, tally.raced, tally.map_running);
 	if (!tally.raced)
-		vmtest_fail("no free began while a MAP ran: the race was not exercised");
+		pt_fail("no free began while a MAP ran: the race was not exercised");
 	close(phx);
 	nvt_unload();
-	vmtest_note("PASS");
+	pt_note("PASS");
 	return 0;
 }

@@ -40,7 +40,7 @@ static inline int nvt_load_module(const char *ko, const char *args)
 	int fd = open(ko, O_RDONLY | O_CLOEXEC), ret, err;
 
 	if (fd < 0)
-		vmtest_fail("open %s: %s", ko, strerror(errno));
+		pt_fail("open %s: %s", ko, strerror(errno));
 	ret = (int)syscall(SYS_finit_module, fd, args, 0);
 	err = errno;
 	close(fd);
@@ -72,7 +72,7 @@ static inline long long nvt_read_number(const char *path)
 	FILE *f = fopen(path, "r");
 
 	if (!f || fscanf(f, "%lli", &v) != 1)
-		vmtest_fail("read %s: %s", path, strerror(errno));
+		pt_fail("read %s: %s", path, strerror(errno));
 	fclose(f);
 	return v;
 }
@@ -105,8 +105,8 @@ static inline void nvt_expect_fake(const char *name, long long want,
 	long long v = nvt_fake_counter(name);
 
 	if (v != want)
-		vmtest_fail("%s: %s %s is %lld, expected %lld", when, NVT_FAKE,
-			    name, v, want);
+		pt_fail("%s: %s %s is %lld, expected %lld", when, NVT_FAKE,
+			name, v, want);
 }
 
 static inline void nvt_expect_counter(const char *name, long long want,
@@ -115,8 +115,8 @@ static inline void nvt_expect_counter(const char *name, long long want,
 	long long v = phxtest_counter(name);
 
 	if (v != want)
-		vmtest_fail("%s: phxfs %s is %lld, expected %lld", when, name, v,
-			    want);
+		pt_fail("%s: phxfs %s is %lld, expected %lld", when, name, v,
+			want);
 }
 
 /*
@@ -130,33 +130,33 @@ static inline void nvt_load(const char *fake_ko, const char *fake_args)
 	nvt_bdf = vmtest_env("PHXVM_BAR_BDF");
 	if (vmtest_exists("/sys/module/phxfs") ||
 	    vmtest_exists("/sys/module/" NVT_FAKE))
-		vmtest_fail("phxfs or %s is loaded already: run with phxvm --no-insmod",
-			    NVT_FAKE);
+		pt_fail("phxfs or %s is loaded already: run with phxvm --no-insmod",
+			NVT_FAKE);
 	if (nvt_load_module(fake_ko, fake_args))
-		vmtest_fail("loading %s '%s': %s", fake_ko, fake_args,
-			    strerror(errno));
+		pt_fail("loading %s '%s': %s", fake_ko, fake_args,
+			strerror(errno));
 	nvt_va_base = (uint64_t)nvt_read_number("/sys/module/" NVT_FAKE
 						"/parameters/va_base");
 	/* The double's GPUs: phxfs serves those of the driver named here. */
 	snprintf(args, sizeof(args), "nvidia_driver=" NVT_FAKE " nvidia_bar=%s/%s",
 		 nvt_bdf, vmtest_env("PHXVM_BAR_INDEX"));
 	if (nvt_load_module(vmtest_env("PHXVM_KMOD"), args))
-		vmtest_fail("loading phxfs '%s': %s", args, strerror(errno));
+		pt_fail("loading phxfs '%s': %s", args, strerror(errno));
 	if (!vmtest_wait_exists(NVT_DEV, 1))
-		vmtest_fail("%s did not appear", NVT_DEV);
-	vmtest_note("%s '%s' and phxfs '%s' loaded: GPU memory at CUDA address %#" PRIx64,
-		    NVT_FAKE, fake_args, args, nvt_va_base);
+		pt_fail("%s did not appear", NVT_DEV);
+	pt_note("%s '%s' and phxfs '%s' loaded: GPU memory at CUDA address %#" PRIx64,
+		NVT_FAKE, fake_args, args, nvt_va_base);
 }
 
 /* rmmod phxfs, then the double: both must go. */
 static inline void nvt_unload(void)
 {
 	if (syscall(SYS_delete_module, "phxfs", O_NONBLOCK))
-		vmtest_fail("rmmod phxfs: %s", strerror(errno));
+		pt_fail("rmmod phxfs: %s", strerror(errno));
 	if (syscall(SYS_delete_module, NVT_FAKE, O_NONBLOCK))
-		vmtest_fail("rmmod %s after phxfs: %s", NVT_FAKE,
-			    strerror(errno));
-	vmtest_note("rmmod phxfs, then rmmod %s: both unloaded", NVT_FAKE);
+		pt_fail("rmmod %s after phxfs: %s", NVT_FAKE,
+			strerror(errno));
+	pt_note("rmmod phxfs, then rmmod %s: both unloaded", NVT_FAKE);
 }
 
 /*
@@ -178,8 +178,8 @@ static inline void nvt_wait_nothing_pinned(const char *when)
 			return;
 		nanosleep(&ms, NULL);
 	}
-	vmtest_fail("%s: 5 s on, phxfs mappings %lld releasing %lld pinned_bytes %lld, %s pinned %lld persistent_pinned %lld; expected all 0",
-		    when, m, r, b, NVT_FAKE, p, pp);
+	pt_fail("%s: 5 s on, phxfs mappings %lld releasing %lld pinned_bytes %lld, %s pinned %lld persistent_pinned %lld; expected all 0",
+		when, m, r, b, NVT_FAKE, p, pp);
 }
 
 /* PHXFS_IOC_MAP of CUDA address BAR offset @off into the VMA at @vma. */
@@ -194,8 +194,8 @@ static inline int nvt_map(int fd, void *vma, size_t off, size_t len,
 	int ret = ioctl(fd, PHXFS_IOC_MAP, &map);
 
 	if (!ret && map.map_offset)
-		vmtest_fail("MAP of a GPU page aligned address: map_offset %" PRIu64,
-			    (uint64_t)map.map_offset);
+		pt_fail("MAP of a GPU page aligned address: map_offset %" PRIu64,
+			(uint64_t)map.map_offset);
 	*handle = map.handle;
 	return ret;
 }
@@ -213,8 +213,8 @@ static inline uint32_t nvt_query(int fd, uint64_t handle)
 	struct phxfs_query q = { .handle = handle };
 
 	if (ioctl(fd, PHXFS_IOC_QUERY, &q))
-		vmtest_fail("QUERY of handle %" PRIu64 ": %s", handle,
-			    strerror(errno));
+		pt_fail("QUERY of handle %" PRIu64 ": %s", handle,
+			strerror(errno));
 	return q.state;
 }
 
