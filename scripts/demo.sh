@@ -13,15 +13,23 @@ src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build="$(phxfs_build_root "$src")/build"
 size=$((64 << 20)) disk_off=$((16 << 20)) bar_off=$((1 << 20))
 
-echo "== dependencies"
+# Each step's name and seconds, printed at the end.
+times=() t_step=$SECONDS
+step() {
+	[[ -z ${step_name:-} ]] || times+=("$step_name: $((SECONDS - t_step)) s")
+	step_name=$1 t_step=$SECONDS
+	[[ -z $1 ]] || echo "== $1"
+}
+
+step dependencies
 "$src/scripts/setup-deps.sh"
-echo "== build"
+step build
 "$src/scripts/build.sh" "$build" -DPHXFS_WITH_KMOD=ON -DPHXFS_WITH_VM=ON
 # The newest kernel the module was built and can be booted for.
 kernels=$(sed -n 's/^PHXFS_BUILT_VM_KERNELS:INTERNAL=//p' "$build/CMakeCache.txt")
 release=${kernels##*;}
 
-echo "== VM: phoenix-fs on Linux $release, pread from NVMe into device memory"
+step "VM: phoenix-fs on Linux $release, pread from NVMe into device memory"
 # shellcheck disable=SC2016 # expanded by the harness's host check
 check='cmp <(dd if="$PHXVM_DISK_IMAGE" bs=1M skip='$((disk_off >> 20))' count='$((size >> 20))' status=none) \
 	   <(dd if="$PHXVM_BAR_FILE" bs=1M skip='$((bar_off >> 20))' count='$((size >> 20))' status=none) &&
@@ -31,3 +39,6 @@ check='cmp <(dd if="$PHXVM_DISK_IMAGE" bs=1M skip='$((disk_off >> 20))' count='$
 	--work-dir "$build/vm" --host-check "$check" -- \
 	"$build/examples/pci_bar_read" 0 0000:00:04.0 2 /dev/nvme0n1 \
 	"$size" "$disk_off" "$bar_off"
+step ""
+echo "== time per step"
+printf '  %s\n' "${times[@]}"
