@@ -163,39 +163,7 @@ static void reads(int fd, const char *kind)
 					20 * MIB });
 }
 
-struct model {
-	unsigned char *bytes;
-	size_t size;
-};
-
-/* The file against the model over [from, to), and its size. */
-static void check_file(int fd, const struct model *m, uint64_t from,
-		       uint64_t to, const char *what)
-{
-	unsigned char *buf;
-	struct stat st;
-
-	PT_CHECK(!fstat(fd, &st) && (size_t)st.st_size == m->size,
-	      "%s: file size %lld, expected %zu", what, (long long)st.st_size,
-	      m->size);
-	if (to > m->size)
-		to = m->size;
-	if (from >= to)
-		return;
-	buf = malloc(to - from);
-	PT_CHECK(buf && pread(fd, buf, to - from, (off_t)from) ==
-			     (ssize_t)(to - from), "%s: pread back", what);
-	for (uint64_t i = from; buf && i < to; i++)
-		if (buf[i - from] != m->bytes[i]) {
-			PT_CHECK(0, "%s: byte at %llu is %#x, expected %#x", what,
-			      (unsigned long long)i, buf[i - from],
-			      m->bytes[i]);
-			break;
-		}
-	free(buf);
-}
-
-static void check_write(int fd, int check_fd, struct model *m,
+static void check_write(int fd, int check_fd, struct iotest_model *m,
 			const char *kind, int ctx, uint64_t seed, uint64_t off,
 			size_t len)
 {
@@ -215,12 +183,13 @@ static void check_write(int fd, int check_fd, struct model *m,
 	memcpy(m->bytes + off, back, len);
 	if (off + len > m->size)
 		m->size = off + len;
-	check_file(check_fd, m, off > 8192 ? off - 8192 : 0, off + len + 8192,
+	iotest_check_file(check_fd, m, off > 8192 ? off - 8192 : 0, off + len + 8192,
 		   what);
 	PT_CHECK(!fakedev_stats.in_flight, "%s: copies left in flight", what);
 }
 
-static void writes(int fd, int check_fd, struct model *m, const char *kind)
+static void writes(int fd, int check_fd, struct iotest_model *m,
+		   const char *kind)
 {
 	uint64_t seed = 100;
 
@@ -251,8 +220,8 @@ static void double_buffering(int fd, const char *kind, size_t align)
 }
 
 /* Injected pt_failures fail the request, and the next one is whole. */
-static void failures_injected(int fd, int wfd, int check_fd, struct model *m,
-			      const char *kind)
+static void failures_injected(int fd, int wfd, int check_fd,
+			      struct iotest_model *m, const char *kind)
 {
 	char *dev = fakedev_addr(0, GUARD);
 
@@ -329,7 +298,7 @@ static void check_steps(const struct counts *got, bool write, uint64_t off,
  * alignment A, the bounce buffer B), reads and writes at offsets on and
  * off the alignment: bytes whole, steps as the rule says.
  */
-static void pipelining(int fd, int wfd, int check_fd, struct model *m,
+static void pipelining(int fd, int wfd, int check_fd, struct iotest_model *m,
 		       const char *kind, size_t align)
 {
 	const size_t M = knobs->pipeline_step, A = align,
@@ -446,7 +415,7 @@ static void concurrent(int fd)
 int main(void)
 {
 	char path[4096], wpath[4096];
-	struct model m = { .bytes = malloc(FILE_SIZE + 48 * MIB),
+	struct iotest_model m = { .bytes = malloc(FILE_SIZE + 48 * MIB),
 			   .size = FILE_SIZE };
 	int fd, direct, wfd, check_fd, threads;
 	struct phxfs_file dio;
@@ -519,7 +488,7 @@ int main(void)
 	fakedev_watching = false;
 	if (!fakedev_sees_file_io())
 		printf("no /proc/thread-self/io: overlap of copies not checked\n");
-	check_file(check_fd, &m, 0, m.size, "whole file");
+	iotest_check_file(check_fd, &m, 0, m.size, "whole file");
 
 	double_buffering(fd, "buffered", 1);
 	wfd = open(wpath, O_RDWR);

@@ -93,43 +93,8 @@ static void reads(int fd, const char *kind)
 	check_read(fd, kind, 1, 1ULL << 40, 10, 0);
 }
 
-/* The file's expected bytes. */
-struct model {
-	unsigned char *bytes;
-	size_t size;
-};
-
-/* Compare the file with the model over [from, to), and its size. */
-static void check_file(int fd, const struct model *m, uint64_t from,
-		       uint64_t to, const char *what)
-{
-	struct stat st;
-	size_t len;
-	unsigned char *buf;
-
-	PT_CHECK(!fstat(fd, &st) && (size_t)st.st_size == m->size,
-	      "%s: file size %lld, expected %zu", what, (long long)st.st_size,
-	      m->size);
-	if (to > m->size)
-		to = m->size;
-	if (from >= to)
-		return;
-	len = to - from;
-	buf = alloc_buf(len);
-	PT_CHECK(pread(fd, buf, len, (off_t)from) == (ssize_t)len,
-	      "%s: pread back", what);
-	for (size_t i = 0; i < len; i++)
-		if (buf[i] != m->bytes[from + i]) {
-			PT_CHECK(0, "%s: byte at %llu is %#x, expected %#x", what,
-			      (unsigned long long)(from + i), buf[i],
-			      m->bytes[from + i]);
-			break;
-		}
-	free(buf);
-}
-
 /* phxfs_write() of contents @seed to [off, off + len), checked. */
-static void check_write(int fd, int check_fd, struct model *m,
+static void check_write(int fd, int check_fd, struct iotest_model *m,
 			const char *kind, uint64_t seed, uint64_t off,
 			size_t len, size_t misalign)
 {
@@ -148,12 +113,13 @@ static void check_write(int fd, int check_fd, struct model *m,
 	memcpy(m->bytes + off, mem + misalign, len);
 	if (off + len > m->size)
 		m->size = off + len;
-	check_file(check_fd, m, off > 8192 ? off - 8192 : 0,
+	iotest_check_file(check_fd, m, off > 8192 ? off - 8192 : 0,
 		   off + len + 8192, what);
 	free(mem);
 }
 
-static void writes(int fd, int check_fd, struct model *m, const char *kind)
+static void writes(int fd, int check_fd, struct iotest_model *m,
+		   const char *kind)
 {
 	uint64_t seed = 100;
 
@@ -251,7 +217,7 @@ int main(void)
 {
 	char path[4096], wpath[4096];
 	const char *dir = getenv("PHXFS_TEST_DIR");
-	struct model m = { .bytes = malloc(FILE_SIZE + 32 * MIB),
+	struct iotest_model m = { .bytes = malloc(FILE_SIZE + 32 * MIB),
 			   .size = FILE_SIZE };
 	int fd, direct, check_fd;
 
@@ -290,7 +256,7 @@ int main(void)
 		close(fd);
 		close(direct);
 	}
-	check_file(check_fd, &m, 0, m.size, "whole file");
+	iotest_check_file(check_fd, &m, 0, m.size, "whole file");
 	close(check_fd);
 
 	errors(path, dir ? dir : ".");
