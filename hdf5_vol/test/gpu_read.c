@@ -4,26 +4,23 @@
  * direct path (phxfs_read/phxfs_write) where the layout allows, the host
  * bounce elsewhere (and for many short runs, unless PHXFS_VOL_MIN_RUN=0);
  * every byte compared with native host reads, and each transfer's path
- * checked in the connector's statistics. Skips (77) where
- * there is no GPU or driver, saying so.
+ * checked in the connector's statistics. Skips (77) where there is no GPU
+ * or driver, saying so.
  *
  *	hdf5.vol_gpu_read DIR
  */
-#include "iotest.h"
+/* _GNU_SOURCE: from HDF5's compile definitions. */
+#include "phxcheck.h"
+#include "phxcuda.h"
 
 #include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include <cuda_runtime_api.h>
 #include <hdf5.h>
 
 #include "phxfs_vol.h"
 
 #define NX 123
 #define NY 77
-
 
 struct layout {
 	const char *name;
@@ -68,8 +65,8 @@ static void make(const char *path, const int *data)
 		H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY);
 		d = H5Dcreate2(f, layouts[i].name, H5T_NATIVE_INT, s, H5P_DEFAULT, dcpl,
 			       H5P_DEFAULT);
-		CHECK(H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0,
-		      "%s: native write", layouts[i].name);
+		PT_CHECK(H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0,
+			 "%s: native write", layouts[i].name);
 		H5Dclose(d);
 		H5Pclose(dcpl);
 	}
@@ -96,22 +93,22 @@ static void read_one(hid_t fv, hid_t fn, const struct layout *l, bool whole)
 	struct phxfs_vol_stats a, b;
 
 	H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
-	CHECK(H5Dread(dn, H5T_NATIVE_INT, ms, fs, H5P_DEFAULT, host) >= 0, "native read");
-	CHECK(cudaMalloc(&dev, bytes) == cudaSuccess, "cudaMalloc");
-	cudaMemset(dev, 0xEE, bytes);
+	PT_CHECK(H5Dread(dn, H5T_NATIVE_INT, ms, fs, H5P_DEFAULT, host) >= 0, "native read");
+	PT_CUDA(cudaMalloc(&dev, bytes));
+	PT_CUDA(cudaMemset(dev, 0xEE, bytes));
 	phxfs_vol_get_stats(&a);
-	CHECK(H5Dread(dv, H5T_NATIVE_INT, ms, fs, H5P_DEFAULT, dev) >= 0,
-	      "%s, %s: read into device memory", l->name, what);
+	PT_CHECK(H5Dread(dv, H5T_NATIVE_INT, ms, fs, H5P_DEFAULT, dev) >= 0,
+		 "%s, %s: read into device memory", l->name, what);
 	phxfs_vol_get_stats(&b);
-	CHECK(cudaMemcpy(back, dev, bytes, cudaMemcpyDeviceToHost) == cudaSuccess, "D2H");
-	CHECK(!memcmp(host, back, bytes), "%s, %s: device bytes differ from the native read",
-	      l->name, what);
+	PT_CUDA(cudaMemcpy(back, dev, bytes, cudaMemcpyDeviceToHost));
+	PT_CHECK(!memcmp(host, back, bytes), "%s, %s: device bytes differ from the native read",
+		 l->name, what);
 	if (direct)
-		CHECK(b.direct_reads == a.direct_reads + 1, "%s, %s: not read directly",
-		      l->name, what);
+		PT_CHECK(b.direct_reads == a.direct_reads + 1, "%s, %s: not read directly",
+			 l->name, what);
 	else
-		CHECK(b.bounced_reads == a.bounced_reads + 1, "%s, %s: not bounced",
-		      l->name, what);
+		PT_CHECK(b.bounced_reads == a.bounced_reads + 1, "%s, %s: not bounced",
+			 l->name, what);
 	printf("%-16s %-9s read  %s\n", l->name, what, direct ? "direct" : "bounced");
 	cudaFree(dev);
 	free(host);
@@ -132,19 +129,19 @@ static void write_one(const char *path, const struct layout *l, const int *fresh
 	struct phxfs_vol_stats a, b;
 
 	phxfs_vol_set_fapl(fapl, -1);
-	CHECK(cudaMalloc(&dev, bytes) == cudaSuccess, "cudaMalloc");
-	cudaMemcpy(dev, fresh, bytes, cudaMemcpyHostToDevice);
+	PT_CUDA(cudaMalloc(&dev, bytes));
+	PT_CUDA(cudaMemcpy(dev, fresh, bytes, cudaMemcpyHostToDevice));
 	f = H5Fopen(path, H5F_ACC_RDWR, fapl);
 	d = H5Dopen2(f, l->name, H5P_DEFAULT);
 	phxfs_vol_get_stats(&a);
-	CHECK(H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, dev) >= 0,
-	      "%s: write from device memory", l->name);
+	PT_CHECK(H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, dev) >= 0,
+		 "%s: write from device memory", l->name);
 	phxfs_vol_get_stats(&b);
 	/* Writes go directly to contiguous storage only. */
 	if (!l->chunk_cols)
-		CHECK(b.direct_writes == a.direct_writes + 1, "%s: not written directly", l->name);
+		PT_CHECK(b.direct_writes == a.direct_writes + 1, "%s: not written directly", l->name);
 	else
-		CHECK(b.bounced_writes == a.bounced_writes + 1, "%s: not bounced", l->name);
+		PT_CHECK(b.bounced_writes == a.bounced_writes + 1, "%s: not bounced", l->name);
 	H5Dclose(d);
 	H5Fclose(f);
 	H5Pclose(fapl);
@@ -152,9 +149,9 @@ static void write_one(const char *path, const struct layout *l, const int *fresh
 
 	f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
 	d = H5Dopen2(f, l->name, H5P_DEFAULT);
-	CHECK(H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) >= 0, "read back");
-	CHECK(!memcmp(back, fresh, bytes), "%s: data written from device memory differ",
-	      l->name);
+	PT_CHECK(H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) >= 0, "read back");
+	PT_CHECK(!memcmp(back, fresh, bytes), "%s: data written from device memory differ",
+		 l->name);
 	H5Dclose(d);
 	H5Fclose(f);
 	printf("%-16s write %s\n", l->name, l->chunk_cols ? "bounced" : "direct");
@@ -163,27 +160,21 @@ static void write_one(const char *path, const struct layout *l, const int *fresh
 
 int main(int argc, char **argv)
 {
-	int count = 0, *data, *fresh;
+	size_t bytes = NX * NY * sizeof(int);
+	int *data = malloc(bytes), *fresh = malloc(bytes);
 	char path[1100];
-	cudaError_t err = cudaGetDeviceCount(&count);
 	hid_t fapl, fv, fn;
 
-	if (err != cudaSuccess || count == 0) {
-		printf("SKIP: no CUDA device (%s)\n",
-		       err != cudaSuccess ? cudaGetErrorString(err) : "0 devices");
-		return 77;
-	}
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s DIR\n", argv[0]);
-		return 2;
-	}
+	pt_init(argv[0]);
+	pt_require_cuda(0);
+	if (argc != 2)
+		pt_fail("usage: %s DIR", argv[0]);
+	if (!data || !fresh)
+		pt_fail("malloc");
 	snprintf(path, sizeof(path), "%s/gpu_read.h5", argv[1]);
-	data = malloc(NX * NY * sizeof(int));
-	fresh = malloc(NX * NY * sizeof(int));
-	for (int i = 0; i < NX * NY; i++) {
-		data[i] = i * 31 + 7;
-		fresh[i] = -i;
-	}
+	/* The file's values, then new ones written over them. */
+	phxfs_pattern_fill(data, bytes, 1, 0);
+	phxfs_pattern_fill(fresh, bytes, 2, 0);
 	make(path, data);
 
 	fapl = H5Pcreate(H5P_FILE_ACCESS);
@@ -201,10 +192,5 @@ int main(int argc, char **argv)
 		write_one(path, &layouts[i], fresh);
 	free(data);
 	free(fresh);
-	if (failures) {
-		printf("FAIL: %d check(s)\n", failures);
-		return 1;
-	}
-	printf("PASS: GPU memory through the connector\n");
-	return 0;
+	return pt_summary();
 }

@@ -4,13 +4,10 @@
  * what they say, bad ones fail with a message naming the problem, and
  * none crashes (run under the sanitizers too).
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#define _GNU_SOURCE
+#include "phxcheck.h"
 
 #include "vol_info_parse.h"
-
-static int failures;
 
 static void good(const char *str, int has_value, int value, const char *name,
 		 const char *info, int device)
@@ -19,21 +16,19 @@ static void good(const char *str, int has_value, int value, const char *name,
 	char err[256];
 
 	if (phxvol_info_parse(str, &s, err, sizeof(err))) {
-		printf("FAIL \"%s\": refused: %s\n", str ? str : "(null)", err);
-		failures++;
+		PT_CHECK(0, "\"%s\": refused: %s", str ? str : "(null)", err);
 		return;
 	}
-	if (s.has_value != (has_value != 0) || (has_value && s.value != value) ||
-	    (name ? !s.name || strcmp(s.name, name) : s.name != NULL) ||
-	    (info ? !s.under_info || strcmp(s.under_info, info) :
-		    s.under_info != NULL) ||
-	    s.device != device) {
-		printf("FAIL \"%s\": got value %d/%d name %s info %s device %d\n",
-		       str ? str : "(null)", s.has_value, s.value,
-		       s.name ? s.name : "-", s.under_info ? s.under_info : "-",
-		       s.device);
-		failures++;
-	}
+	PT_CHECK(s.has_value == (has_value != 0) &&
+		 (!has_value || s.value == value) &&
+		 (name ? s.name && !strcmp(s.name, name) : s.name == NULL) &&
+		 (info ? s.under_info && !strcmp(s.under_info, info) :
+			 s.under_info == NULL) &&
+		 s.device == device,
+		 "\"%s\": got value %d/%d name %s info %s device %d",
+		 str ? str : "(null)", s.has_value, s.value,
+		 s.name ? s.name : "-", s.under_info ? s.under_info : "-",
+		 s.device);
 	phxvol_info_spec_free(&s);
 }
 
@@ -43,25 +38,21 @@ static void bad(const char *str, const char *must_say)
 	char err[256];
 
 	if (!phxvol_info_parse(str, &s, err, sizeof(err))) {
-		printf("FAIL \"%s\": accepted\n", str);
+		PT_CHECK(0, "\"%s\": accepted", str);
 		phxvol_info_spec_free(&s);
-		failures++;
 		return;
 	}
-	if (!strstr(err, must_say)) {
-		printf("FAIL \"%s\": message \"%s\" does not say \"%s\"\n", str,
-		       err, must_say);
-		failures++;
-	}
+	PT_CHECK(strstr(err, must_say), "\"%s\": message \"%s\" does not say \"%s\"",
+		 str, err, must_say);
 	/* Nothing to free after a failure; the spec is empty. */
-	if (s.name || s.under_info) {
-		printf("FAIL \"%s\": left allocations behind\n", str);
-		failures++;
-	}
+	PT_CHECK(!s.name && !s.under_info, "\"%s\": left allocations behind",
+		 str);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	(void)argc;
+	pt_init(argv[0]);
 	good(NULL, 0, 0, NULL, NULL, -1);
 	good("", 0, 0, NULL, NULL, -1);
 	good("   ", 0, 0, NULL, NULL, -1);
@@ -114,18 +105,10 @@ int main(void)
 		struct phxvol_info_spec s;
 		char err[8];
 
-		if (!phxvol_info_parse("colour=blue", &s, err, sizeof(err)) ||
-		    strlen(err) != sizeof(err) - 1) {
-			printf("FAIL: short error buffer\n");
-			failures++;
-		}
-		if (!phxvol_info_parse("colour=blue", &s, NULL, 0))
-			failures++;
+		PT_CHECK(phxvol_info_parse("colour=blue", &s, err, sizeof(err)) &&
+			 strlen(err) == sizeof(err) - 1, "short error buffer");
+		PT_CHECK(phxvol_info_parse("colour=blue", &s, NULL, 0),
+			 "accepted without an error buffer");
 	}
-	if (failures) {
-		printf("FAIL: %d case(s)\n", failures);
-		return 1;
-	}
-	printf("PASS: info string parser\n");
-	return 0;
+	return pt_summary();
 }

@@ -14,17 +14,15 @@
  *
  *	mpirun -n N hdf5_vol_mpi_read DIR
  */
-#include <mpi.h>
-#include <stdbool.h>
-#include <stdio.h>
-#include <stdlib.h>
+/* _GNU_SOURCE: from HDF5's compile definitions. */
+#include "phxmpi.h"
 
-#include <hdf5.h>
+#include <stdbool.h>
+
+#include "h5pair.h"
 
 #define ROWS 37		/* per rank: not a multiple of the chunk */
 #define COLS 129
-
-static int failures;
 
 static int value(hsize_t i, hsize_t j)
 {
@@ -39,10 +37,10 @@ static hid_t fapl_mpio(void)
 	return fapl;
 }
 
-static void check_read(hid_t d, int rank, H5FD_mpio_xfer_t mode, hid_t type,
+static void check_read(hid_t d, H5FD_mpio_xfer_t mode, hid_t type,
 		       const char *what)
 {
-	hsize_t start[2] = { (hsize_t)rank * ROWS, 0 }, count[2] = { ROWS, COLS };
+	hsize_t start[2] = { (hsize_t)pt_rank * ROWS, 0 }, count[2] = { ROWS, COLS };
 	hid_t fs = H5Dget_space(d), ms = H5Screate_simple(2, count, NULL);
 	hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
 	int *buf = calloc(ROWS * COLS, sizeof(int)), bad = 0;
@@ -51,16 +49,12 @@ static void check_read(hid_t d, int rank, H5FD_mpio_xfer_t mode, hid_t type,
 	H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
 	/* The values are positive: as unsigned int, the same bytes. */
 	if (H5Dread(d, type, ms, fs, dxpl, buf) < 0) {
-		printf("FAIL rank %d: %s: H5Dread\n", rank, what);
-		failures++;
+		PT_CHECK(0, "%s: H5Dread", what);
 	} else {
 		for (hsize_t i = 0; i < ROWS; i++)
 			for (hsize_t j = 0; j < COLS; j++)
 				bad += buf[i * COLS + j] != value(start[0] + i, j);
-		if (bad) {
-			printf("FAIL rank %d: %s: %d wrong values\n", rank, what, bad);
-			failures++;
-		}
+		PT_CHECK(!bad, "%s: %d wrong values", what, bad);
 	}
 	free(buf);
 	H5Pclose(dxpl);
@@ -69,9 +63,9 @@ static void check_read(hid_t d, int rank, H5FD_mpio_xfer_t mode, hid_t type,
 }
 
 /* Both datasets in one collective H5Dread_multi. */
-static void check_read_multi(hid_t dc, hid_t dk, int rank)
+static void check_read_multi(hid_t dc, hid_t dk)
 {
-	hsize_t start[2] = { (hsize_t)rank * ROWS, 0 }, count[2] = { ROWS, COLS };
+	hsize_t start[2] = { (hsize_t)pt_rank * ROWS, 0 }, count[2] = { ROWS, COLS };
 	hid_t dset[2] = { dc, dk }, type[2] = { H5T_NATIVE_INT, H5T_NATIVE_INT };
 	hid_t fs[2], ms[2], dxpl = H5Pcreate(H5P_DATASET_XFER);
 	int *buf[2];
@@ -84,10 +78,8 @@ static void check_read_multi(hid_t dc, hid_t dk, int rank)
 		H5Sselect_hyperslab(fs[k], H5S_SELECT_SET, start, NULL, count, NULL);
 		buf[k] = calloc(ROWS * COLS, sizeof(int));
 	}
-	if (H5Dread_multi(2, dset, type, ms, fs, dxpl, (void **)buf) < 0) {
-		printf("FAIL rank %d: collective H5Dread_multi\n", rank);
-		failures++;
-	}
+	PT_CHECK(H5Dread_multi(2, dset, type, ms, fs, dxpl, (void **)buf) >= 0,
+		 "collective H5Dread_multi");
 	for (int k = 0; k < 2; k++) {
 		for (hsize_t i = 0; i < ROWS; i++)
 			for (hsize_t j = 0; j < COLS; j++)
@@ -96,33 +88,27 @@ static void check_read_multi(hid_t dc, hid_t dk, int rank)
 		H5Sclose(ms[k]);
 		H5Sclose(fs[k]);
 	}
-	if (bad) {
-		printf("FAIL rank %d: H5Dread_multi: %d wrong values\n", rank, bad);
-		failures++;
-	}
+	PT_CHECK(!bad, "H5Dread_multi: %d wrong values", bad);
 	H5Pclose(dxpl);
 }
 
 int main(int argc, char **argv)
 {
-	int rank, size, total;
+	int ret;
 	char path[1100];
 	hsize_t dims[2], chunk[2] = { 16, 32 }, start[2], count[2] = { ROWS, COLS };
-	hid_t fapl, f, s, ms, dcpl, dc, dk, dxpl;
+	hid_t fapl, s, ms, dxpl;
+	struct h5pair p;
 	int *data;
 
 	MPI_Init(&argc, &argv);
-	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-	MPI_Comm_size(MPI_COMM_WORLD, &size);
-	if (argc != 2) {
-		if (!rank)
-			fprintf(stderr, "usage: %s DIR\n", argv[0]);
-		MPI_Abort(MPI_COMM_WORLD, 2);
-	}
-	snprintf(path, sizeof(path), "%s/mpi_read.np%d.h5", argv[1], size);
-	dims[0] = (hsize_t)size * ROWS;
+	pt_mpi_init(argv[0]);
+	if (argc != 2)
+		pt_fail("usage: %s DIR", argv[0]);
+	snprintf(path, sizeof(path), "%s/mpi_read.np%d.h5", argv[1], pt_ranks);
+	dims[0] = (hsize_t)pt_ranks * ROWS;
 	dims[1] = COLS;
-	start[0] = (hsize_t)rank * ROWS;
+	start[0] = (hsize_t)pt_rank * ROWS;
 	start[1] = 0;
 	data = malloc(ROWS * COLS * sizeof(int));
 	for (hsize_t i = 0; i < ROWS; i++)
@@ -130,44 +116,32 @@ int main(int argc, char **argv)
 			data[i * COLS + j] = value(start[0] + i, j);
 
 	fapl = fapl_mpio();
-	f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+	p = h5pair_create(path, fapl, H5T_NATIVE_INT, dims, chunk);
+	if (p.f < 0)
+		pt_fail("H5Fcreate %s", path);
 	s = H5Screate_simple(2, dims, NULL);
 	ms = H5Screate_simple(2, count, NULL);
-	dcpl = H5Pcreate(H5P_DATASET_CREATE);
-	dc = H5Dcreate2(f, "contiguous", H5T_NATIVE_INT, s, H5P_DEFAULT, H5P_DEFAULT,
-			H5P_DEFAULT);
-	H5Pset_chunk(dcpl, 2, chunk);
-	dk = H5Dcreate2(f, "chunked", H5T_NATIVE_INT, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
 	dxpl = H5Pcreate(H5P_DATASET_XFER);
 	H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
 	H5Sselect_hyperslab(s, H5S_SELECT_SET, start, NULL, count, NULL);
-	if (H5Dwrite(dc, H5T_NATIVE_INT, ms, s, dxpl, data) < 0 ||
-	    H5Dwrite(dk, H5T_NATIVE_INT, ms, s, dxpl, data) < 0) {
-		printf("FAIL rank %d: collective H5Dwrite\n", rank);
-		failures++;
-	}
+	if (H5Dwrite(p.dc, H5T_NATIVE_INT, ms, s, dxpl, data) < 0 ||
+	    H5Dwrite(p.dk, H5T_NATIVE_INT, ms, s, dxpl, data) < 0)
+		PT_CHECK(0, "collective H5Dwrite");
 	/*
 	 * While open for writing: independently, the library's path (its
 	 * flush is collective); collectively, direct after a flush together.
 	 */
-	check_read(dc, rank, H5FD_MPIO_INDEPENDENT, H5T_NATIVE_INT,
+	check_read(p.dc, H5FD_MPIO_INDEPENDENT, H5T_NATIVE_INT,
 		   "contiguous, open for writing");
-	check_read(dc, rank, H5FD_MPIO_COLLECTIVE, H5T_NATIVE_INT,
+	check_read(p.dc, H5FD_MPIO_COLLECTIVE, H5T_NATIVE_INT,
 		   "contiguous, collective, open for writing");
 	H5Pclose(dxpl);
-	H5Pclose(dcpl);
 	H5Sclose(ms);
 	H5Sclose(s);
-	H5Dclose(dc);
-	H5Dclose(dk);
-	H5Fclose(f);
+	h5pair_close(&p);
 
-	f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-	dc = H5Dopen2(f, "contiguous", H5P_DEFAULT);
-	dk = H5Dopen2(f, "chunked", H5P_DEFAULT);
-	check_read_multi(dc, dk, rank);
-	H5Dclose(dc);
-	H5Dclose(dk);
+	p = h5pair_open(path, fapl);
+	check_read_multi(p.dc, p.dk);
 	for (int k = 0; k < 2; k++) {
 		static const char *const name[] = { "contiguous", "chunked" };
 		/* Rank 0 converts (to the same bytes): nobody may go direct. */
@@ -180,19 +154,18 @@ int main(int argc, char **argv)
 			{ H5FD_MPIO_COLLECTIVE, false, "collective" },
 			{ H5FD_MPIO_COLLECTIVE, true, "collective, rank 0 converting" },
 		};
-		hid_t d = H5Dopen2(f, name[k], H5P_DEFAULT);
+		hid_t d = k ? p.dk : p.dc;
 
 		for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
 			char what[128];
 
 			snprintf(what, sizeof(what), "%s, %s", name[k], reads[i].what);
-			check_read(d, rank, reads[i].mode,
-				   reads[i].rank0_converts && !rank ?
+			check_read(d, reads[i].mode,
+				   reads[i].rank0_converts && !pt_rank ?
 				   H5T_NATIVE_UINT : H5T_NATIVE_INT, what);
 		}
-		H5Dclose(d);
 	}
-	H5Fclose(f);
+	h5pair_close(&p);
 
 	/*
 	 * Metadata reads made collective: rank 0 alone reads chunked data
@@ -201,27 +174,21 @@ int main(int argc, char **argv)
 	 * different chunks) and contiguous data goes direct.
 	 */
 	H5Pset_all_coll_metadata_ops(fapl, true);
-	f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-	dc = H5Dopen2(f, "contiguous", H5P_DEFAULT);
-	dk = H5Dopen2(f, "chunked", H5P_DEFAULT);
-	check_read(rank ? dc : dk, rank, H5FD_MPIO_INDEPENDENT, H5T_NATIVE_INT,
-		   rank ? "contiguous, independent, collective metadata" :
-			  "chunked, rank 0 alone, collective metadata");
-	check_read(dk, rank, H5FD_MPIO_COLLECTIVE, H5T_NATIVE_INT,
+	p = h5pair_open(path, fapl);
+	check_read(pt_rank ? p.dc : p.dk, H5FD_MPIO_INDEPENDENT, H5T_NATIVE_INT,
+		   pt_rank ? "contiguous, independent, collective metadata" :
+			     "chunked, rank 0 alone, collective metadata");
+	check_read(p.dk, H5FD_MPIO_COLLECTIVE, H5T_NATIVE_INT,
 		   "chunked, collective, collective metadata");
-	check_read(dc, rank, H5FD_MPIO_COLLECTIVE, H5T_NATIVE_INT,
+	check_read(p.dc, H5FD_MPIO_COLLECTIVE, H5T_NATIVE_INT,
 		   "contiguous, collective, collective metadata");
-	H5Dclose(dc);
-	H5Dclose(dk);
-	H5Fclose(f);
+	h5pair_close(&p);
 	H5Pclose(fapl);
 	free(data);
 
-	MPI_Allreduce(&failures, &total, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-	if (!rank && !total)
-		printf("PASS: %d ranks\n", size);
+	ret = pt_mpi_summary();
 	/* The statistics line comes when HDF5 closes: before MPI does. */
 	H5close();
 	MPI_Finalize();
-	return total ? 1 : 0;
+	return ret;
 }

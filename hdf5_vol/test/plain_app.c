@@ -9,15 +9,13 @@
  *
  *	hdf5_plain_app FILE
  */
-#include <stdio.h>
-#include <stdlib.h>
+/* _GNU_SOURCE: from HDF5's compile definitions. */
+#include "phxcheck.h"
 
-#include <hdf5.h>
+#include "h5pair.h"
 
 #define NX 300
 #define NY 170
-
-static int failures;
 
 static double value(int i, int j)
 {
@@ -30,17 +28,13 @@ static void check_all(hid_t d, const char *what)
 	int bad = 0;
 
 	if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-		printf("FAIL: %s: H5Dread\n", what);
-		failures++;
+		PT_CHECK(0, "%s: H5Dread", what);
 		return;
 	}
 	for (int i = 0; i < NX; i++)
 		for (int j = 0; j < NY; j++)
 			bad += buf[i][j] != value(i, j);
-	if (bad) {
-		printf("FAIL: %s: %d wrong values\n", what, bad);
-		failures++;
-	}
+	PT_CHECK(!bad, "%s: %d wrong values", what, bad);
 }
 
 static void check_part(hid_t d, const char *what)
@@ -52,16 +46,12 @@ static void check_part(hid_t d, const char *what)
 
 	H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
 	if (H5Dread(d, H5T_NATIVE_DOUBLE, ms, fs, H5P_DEFAULT, buf) < 0) {
-		printf("FAIL: %s: H5Dread of a hyperslab\n", what);
-		failures++;
+		PT_CHECK(0, "%s: H5Dread of a hyperslab", what);
 	} else {
 		for (int i = 0; i < 101; i++)
 			for (int j = 0; j < 77; j++)
 				bad += buf[i][j] != value(i + 17, j + 33);
-		if (bad) {
-			printf("FAIL: %s: %d wrong values in a hyperslab\n", what, bad);
-			failures++;
-		}
+		PT_CHECK(!bad, "%s: %d wrong values in a hyperslab", what, bad);
 	}
 	H5Sclose(ms);
 	H5Sclose(fs);
@@ -71,52 +61,30 @@ int main(int argc, char **argv)
 {
 	static double data[NX][NY];
 	hsize_t dims[2] = { NX, NY }, chunk[2] = { 64, 50 };
-	hid_t f, s, dcpl, dc, dk;
+	struct h5pair p;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s FILE\n", argv[0]);
-		return 2;
-	}
+	pt_init(argv[0]);
+	if (argc != 2)
+		pt_fail("usage: %s FILE", argv[0]);
 	for (int i = 0; i < NX; i++)
 		for (int j = 0; j < NY; j++)
 			data[i][j] = value(i, j);
 
-	f = H5Fcreate(argv[1], H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-	if (f < 0) {
-		printf("FAIL: H5Fcreate\n");
-		return 1;
-	}
-	s = H5Screate_simple(2, dims, NULL);
-	dcpl = H5Pcreate(H5P_DATASET_CREATE);
-	dc = H5Dcreate2(f, "contiguous", H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT,
-			H5P_DEFAULT);
-	H5Pset_chunk(dcpl, 2, chunk);
-	dk = H5Dcreate2(f, "chunked", H5T_IEEE_F64LE, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-	if (H5Dwrite(dc, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0 ||
-	    H5Dwrite(dk, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
-		printf("FAIL: H5Dwrite\n");
-		return 1;
-	}
-	check_all(dc, "contiguous, file open for writing");
-	check_all(dk, "chunked, file open for writing");
-	H5Dclose(dc);
-	H5Dclose(dk);
-	H5Pclose(dcpl);
-	H5Sclose(s);
-	H5Fclose(f);
+	p = h5pair_create(argv[1], H5P_DEFAULT, H5T_IEEE_F64LE, dims, chunk);
+	if (p.f < 0)
+		pt_fail("H5Fcreate %s", argv[1]);
+	if (H5Dwrite(p.dc, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0 ||
+	    H5Dwrite(p.dk, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+		pt_fail("H5Dwrite");
+	check_all(p.dc, "contiguous, file open for writing");
+	check_all(p.dk, "chunked, file open for writing");
+	h5pair_close(&p);
 
-	f = H5Fopen(argv[1], H5F_ACC_RDONLY, H5P_DEFAULT);
-	dc = H5Dopen2(f, "contiguous", H5P_DEFAULT);
-	dk = H5Dopen2(f, "chunked", H5P_DEFAULT);
-	check_all(dc, "contiguous");
-	check_all(dk, "chunked");
-	check_part(dc, "contiguous");
-	check_part(dk, "chunked");
-	H5Dclose(dc);
-	H5Dclose(dk);
-	H5Fclose(f);
-	if (failures)
-		return 1;
-	printf("PASS: plain HDF5 program\n");
-	return 0;
+	p = h5pair_open(argv[1], H5P_DEFAULT);
+	check_all(p.dc, "contiguous");
+	check_all(p.dk, "chunked");
+	check_part(p.dc, "contiguous");
+	check_part(p.dk, "chunked");
+	h5pair_close(&p);
+	return pt_summary();
 }

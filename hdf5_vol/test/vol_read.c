@@ -12,12 +12,8 @@
  * DEVICE: the connector info's device; the direct reads must then have
  * opened that phxfs device (or PHXFS_VOL_DEVICE's), and no other.
  */
-#include "iotest.h"
-
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+/* _GNU_SOURCE: from HDF5's compile definitions. */
+#include "phxcheck.h"
 
 #include <hdf5.h>
 
@@ -28,19 +24,10 @@
 static char dir[1024];
 static int force_direct;
 
-/* Reproducible bytes: element i of a dataset, byte b. */
-static void fill(void *buf, size_t bytes, unsigned seed)
-{
-	unsigned char *p = buf;
-	unsigned long long x = 0x9e3779b97f4a7c15ULL ^ seed;
-
-	for (size_t i = 0; i < bytes; i++) {
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-		p[i] = (unsigned char)x;
-	}
-}
-
-/* Floating-point data from random bytes would hold NaNs: use numbers. */
+/*
+ * Pattern bytes (tools/common/pattern.h); but floating-point data from
+ * them would hold NaNs: use numbers.
+ */
 static void fill_typed(hid_t type, void *buf, size_t n, unsigned seed)
 {
 	if (H5Tget_class(type) == H5T_FLOAT) {
@@ -51,7 +38,7 @@ static void fill_typed(hid_t type, void *buf, size_t n, unsigned seed)
 			for (size_t i = 0; i < n; i++)
 				((float *)buf)[i] = (float)(i * 5 + seed) / 7.0f;
 	} else {
-		fill(buf, n * H5Tget_size(type), seed);
+		phxfs_pattern_fill(buf, n * H5Tget_size(type), seed, 0);
 	}
 }
 
@@ -62,10 +49,8 @@ static hid_t fapl_of(int through_connector)
 {
 	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
 
-	if (through_connector && phxfs_vol_set_fapl(fapl, info_device) < 0) {
-		printf("FAIL: phxfs_vol_set_fapl\n");
-		exit(1);
-	}
+	if (through_connector && phxfs_vol_set_fapl(fapl, info_device) < 0)
+		pt_fail("phxfs_vol_set_fapl");
 	return fapl;
 }
 
@@ -164,7 +149,7 @@ static void make_file(const struct read_case *c, const char *path)
 	H5Pclose(fapl);
 	s = H5Screate_simple(c->rank, c->dims, maxdims);
 	d = H5Dcreate2(f, "data", ftype, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-	CHECK(d >= 0, "%s: create", c->name);
+	PT_CHECK(d >= 0, "%s: create", c->name);
 	fill_typed(mtype, data, npoints(c), 11);
 	if (c->partial_write) {
 		hsize_t start[3] = { 0 }, count[3];
@@ -174,12 +159,12 @@ static void make_file(const struct read_case *c, const char *path)
 		H5Sselect_hyperslab(s, H5S_SELECT_SET, start, NULL, count, NULL);
 		hid_t ms = H5Screate_simple(c->rank, count, NULL);
 
-		CHECK(H5Dwrite(d, mtype, ms, s, H5P_DEFAULT, data) >= 0,
-		      "%s: write", c->name);
+		PT_CHECK(H5Dwrite(d, mtype, ms, s, H5P_DEFAULT, data) >= 0,
+			 "%s: write", c->name);
 		H5Sclose(ms);
 	} else if (!c->no_write) {
-		CHECK(H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0,
-		      "%s: write", c->name);
+		PT_CHECK(H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0,
+			 "%s: write", c->name);
 	}
 	H5Dclose(d);
 	H5Sclose(s);
@@ -297,22 +282,22 @@ static void run_case(const struct read_case *c)
 	H5Tclose(mt);
 	path_of(path, sizeof(path), c->name);
 	make_file(c, path);
-	CHECK(read_case(c, path, 0, native, bytes) == 0, "%s: native read", c->name);
+	PT_CHECK(read_case(c, path, 0, native, bytes) == 0, "%s: native read", c->name);
 	phxfs_vol_get_stats(&before);
-	CHECK(read_case(c, path, 1, mine, bytes) == 0, "%s: read through the connector",
-	      c->name);
+	PT_CHECK(read_case(c, path, 1, mine, bytes) == 0, "%s: read through the connector",
+		 c->name);
 	phxfs_vol_get_stats(&after);
-	CHECK(!memcmp(native, mine, bytes), "%s: bytes differ from the native read",
-	      c->name);
+	PT_CHECK(!memcmp(native, mine, bytes), "%s: bytes differ from the native read",
+		 c->name);
 	direct = after.direct_reads > before.direct_reads;
 	if (force_direct)
-		CHECK(direct == c->expect_direct, "%s: %s, expected %s", c->name,
-		      direct ? "direct" : "not direct",
-		      c->expect_direct ? "direct" : "the connector beneath");
+		PT_CHECK(direct == c->expect_direct, "%s: %s, expected %s", c->name,
+			 direct ? "direct" : "not direct",
+			 c->expect_direct ? "direct" : "the connector beneath");
 	else
-		CHECK(!direct, "%s: a host buffer took the direct path", c->name);
-	CHECK(direct || after.fallback_reads > before.fallback_reads,
-	      "%s: neither path counted", c->name);
+		PT_CHECK(!direct, "%s: a host buffer took the direct path", c->name);
+	PT_CHECK(direct || after.fallback_reads > before.fallback_reads,
+		 "%s: neither path counted", c->name);
 	printf("%-28s %s\n", c->name, direct ? "direct" : "fallback");
 	free(native);
 	free(mine);
@@ -379,14 +364,14 @@ static void vlen_round_trip(const char *name, hid_t type, hsize_t n,
 	f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
 	d = H5Dopen2(f, "data", H5P_DEFAULT);
 	phxfs_vol_get_stats(&before);
-	CHECK(back && H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) >= 0,
-	      "%s: read", name);
+	PT_CHECK(back && H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) >= 0,
+		 "%s: read", name);
 	phxfs_vol_get_stats(&after);
 	for (size_t i = 0; back && i < nwords; i++)
-		CHECK(back[i] && !strcmp(back[i], words[i]), "%s: string %zu",
-		      name, i);
-	CHECK(after.direct_reads == before.direct_reads, "%s: read directly",
-	      name);
+		PT_CHECK(back[i] && !strcmp(back[i], words[i]), "%s: string %zu",
+			 name, i);
+	PT_CHECK(after.direct_reads == before.direct_reads, "%s: read directly",
+		 name);
 	if (back)
 		H5Dvlen_reclaim(type, s, H5P_DEFAULT, back);
 	free(back);
@@ -414,6 +399,28 @@ static void vlen_strings(void)
 }
 
 /*
+ * All of @d read as ints with @dxpl into @got, which must then hold the
+ * @bytes of @want; with the direct path forced, directly or not as
+ * @want_direct says. Returns whether it went directly.
+ */
+static int read_ints(hid_t d, hid_t dxpl, void *got, const void *want,
+		     size_t bytes, int want_direct, const char *what)
+{
+	struct phxfs_vol_stats a, b;
+
+	memset(got, 0, bytes);
+	phxfs_vol_get_stats(&a);
+	PT_CHECK(H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, dxpl, got) >= 0,
+		 "%s: read", what);
+	phxfs_vol_get_stats(&b);
+	PT_CHECK(!memcmp(want, got, bytes), "%s: data differ", what);
+	if (force_direct)
+		PT_CHECK(b.direct_reads == a.direct_reads + (want_direct ? 1 : 0),
+			 "%s: %s", what, want_direct ? "not direct" : "went directly");
+	return b.direct_reads > a.direct_reads;
+}
+
+/*
  * A file open for writing: data written through HDF5 (still in its chunk
  * cache) is what a direct read then sees; a direct write is what HDF5
  * then reads, small reads that HDF5 caches included.
@@ -428,8 +435,8 @@ static void read_write_same_file(void)
 	struct phxfs_vol_stats before, after;
 
 	path_of(path, sizeof(path), "read_write");
-	fill(a, sizeof(a), 1);
-	fill(b, sizeof(b), 2);
+	phxfs_pattern_fill(a, sizeof(a), 1, 0);
+	phxfs_pattern_fill(b, sizeof(b), 2, 0);
 	f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
 	s = H5Screate_simple(2, dims, NULL);
 	dcpl = H5Pcreate(H5P_DATASET_CREATE);
@@ -442,41 +449,35 @@ static void read_write_same_file(void)
 	/* A point read (the library's path) fills HDF5's small-data cache. */
 	ms = H5Screate_simple(1, &one, NULL);
 	H5Sselect_elements(s, H5S_SELECT_SET, 1, coord);
-	CHECK(H5Dread(dc, H5T_NATIVE_INT, ms, s, H5P_DEFAULT, &pt) >= 0, "point read");
+	PT_CHECK(H5Dread(dc, H5T_NATIVE_INT, ms, s, H5P_DEFAULT, &pt) >= 0, "point read");
 
 	phxfs_vol_get_stats(&before);
-	CHECK(H5Dwrite(dc, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, a) >= 0,
-	      "contiguous write");
-	CHECK(H5Dwrite(dk, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, b) >= 0,
-	      "chunked write");
+	PT_CHECK(H5Dwrite(dc, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, a) >= 0,
+		 "contiguous write");
+	PT_CHECK(H5Dwrite(dk, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, b) >= 0,
+		 "chunked write");
 	phxfs_vol_get_stats(&after);
 	if (force_direct)
-		CHECK(after.direct_writes == before.direct_writes + 1,
-		      "the contiguous write went directly (and only it)");
+		PT_CHECK(after.direct_writes == before.direct_writes + 1,
+			 "the contiguous write went directly (and only it)");
 
-	CHECK(H5Dread(dc, H5T_NATIVE_INT, ms, s, H5P_DEFAULT, &pt) >= 0, "point read");
-	CHECK(pt == a[3][7], "point read after a direct write: %d, expected %d",
-	      pt, a[3][7]);
+	PT_CHECK(H5Dread(dc, H5T_NATIVE_INT, ms, s, H5P_DEFAULT, &pt) >= 0, "point read");
+	PT_CHECK(pt == a[3][7], "point read after a direct write: %d, expected %d",
+		 pt, a[3][7]);
+	read_ints(dk, H5P_DEFAULT, c, b, sizeof(b), 1,
+		  "chunked data written then read in one open file");
 	memset(c, 0, sizeof(c));
-	phxfs_vol_get_stats(&before);
-	CHECK(H5Dread(dk, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, c) >= 0,
-	      "chunked read");
-	phxfs_vol_get_stats(&after);
-	CHECK(!memcmp(b, c, sizeof(b)), "chunked data written then read in one open file");
-	if (force_direct)
-		CHECK(after.direct_reads == before.direct_reads + 1, "chunked read went directly");
-	memset(c, 0, sizeof(c));
-	CHECK(H5Dread(dc, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, c) >= 0,
-	      "contiguous read");
-	CHECK(!memcmp(a, c, sizeof(a)), "contiguous data written then read in one open file");
+	PT_CHECK(H5Dread(dc, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, c) >= 0,
+		 "contiguous read");
+	PT_CHECK(!memcmp(a, c, sizeof(a)), "contiguous data written then read in one open file");
 	/*
 	 * The connector opens phxfs devices in this process, through
 	 * libphxfs, and closes them when HDF5 releases it: look while the
 	 * file is open.
 	 */
 	if (want_dev >= 0 && force_direct) {
-		CHECK(phxfs_mode(want_dev) > 0, "device %d was not the one used", want_dev);
-		CHECK(want_dev == 0 || phxfs_mode(0) < 0, "device 0 was opened too");
+		PT_CHECK(phxfs_mode(want_dev) > 0, "device %d was not the one used", want_dev);
+		PT_CHECK(want_dev == 0 || phxfs_mode(0) < 0, "device 0 was opened too");
 	}
 	H5Sclose(ms);
 	H5Sclose(s);
@@ -490,9 +491,9 @@ static void read_write_same_file(void)
 	dc = H5Dopen2(f, "contig", H5P_DEFAULT);
 	dk = H5Dopen2(f, "chunked", H5P_DEFAULT);
 	H5Dread(dc, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, c);
-	CHECK(!memcmp(a, c, sizeof(a)), "contiguous data read back natively");
+	PT_CHECK(!memcmp(a, c, sizeof(a)), "contiguous data read back natively");
 	H5Dread(dk, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, c);
-	CHECK(!memcmp(b, c, sizeof(b)), "chunked data read back natively");
+	PT_CHECK(!memcmp(b, c, sizeof(b)), "chunked data read back natively");
 	H5Dclose(dc);
 	H5Dclose(dk);
 	H5Fclose(f);
@@ -512,8 +513,8 @@ static void make_ints(const char *path, hid_t fapl, int seed)
 
 	for (int i = 0; i < N_SMALL; i++)
 		v[i] = i * 3 + seed;
-	CHECK(H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0,
-	      "write %s", path);
+	PT_CHECK(H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0,
+		 "write %s", path);
 	H5Dclose(d);
 	H5Sclose(sp);
 	H5Fclose(f);
@@ -523,23 +524,15 @@ static void make_ints(const char *path, hid_t fapl, int seed)
 static void check_ints(hid_t f, hid_t dxpl, int seed, int factor, int want_direct,
 		       const char *what)
 {
-	static int v[N_SMALL];
-	struct phxfs_vol_stats a, b;
+	static int v[N_SMALL], want[N_SMALL];
 	hid_t d = H5Dopen2(f, "data", H5P_DEFAULT);
-	int bad = 0;
+	int direct;
 
-	memset(v, 0, sizeof(v));
-	phxfs_vol_get_stats(&a);
-	CHECK(H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, dxpl, v) >= 0, "%s: read", what);
-	phxfs_vol_get_stats(&b);
 	for (int i = 0; i < N_SMALL; i++)
-		bad += v[i] != (i * 3 + seed) * factor;
-	CHECK(!bad, "%s: %d wrong values", what, bad);
-	if (force_direct)
-		CHECK((b.direct_reads > a.direct_reads) == want_direct, "%s: %s", what,
-		      want_direct ? "not direct" : "went directly");
+		want[i] = (i * 3 + seed) * factor;
+	direct = read_ints(d, dxpl, v, want, sizeof(v), want_direct, what);
 	H5Dclose(d);
-	printf("%-28s %s\n", what, b.direct_reads > a.direct_reads ? "direct" : "fallback");
+	printf("%-28s %s\n", what, direct ? "direct" : "fallback");
 }
 
 /*
@@ -576,7 +569,7 @@ static void not_the_named_file(void)
 
 	/* Replaced: renamed away, another file at the name. */
 	path_of(other, sizeof(other), "transform_moved");
-	CHECK(rename(path, other) == 0, "rename");
+	PT_CHECK(rename(path, other) == 0, "rename");
 	make_ints(path, H5P_DEFAULT, 8);
 	check_ints(f, H5P_DEFAULT, 7, 1, 0, "replaced_file");
 	H5Fclose(f);
@@ -594,7 +587,6 @@ static void grown_and_linked(void)
 	static int v[300], back[300];
 	hsize_t n = 100, max = H5S_UNLIMITED, chunk = 16, start = 100, count = 200;
 	hid_t fapl = fapl_of(1), f, sp, dcpl, d, ms;
-	struct phxfs_vol_stats a, b;
 
 	for (int i = 0; i < 300; i++)
 		v[i] = i * i - 7;
@@ -607,18 +599,13 @@ static void grown_and_linked(void)
 	d = H5Dcreate2(f, "data", H5T_NATIVE_INT, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
 	H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
 	n = 300;
-	CHECK(H5Dset_extent(d, &n) >= 0, "H5Dset_extent");
+	PT_CHECK(H5Dset_extent(d, &n) >= 0, "H5Dset_extent");
 	H5Sclose(sp);
 	sp = H5Dget_space(d);
 	H5Sselect_hyperslab(sp, H5S_SELECT_SET, &start, NULL, &count, NULL);
 	ms = H5Screate_simple(1, &count, NULL);
 	H5Dwrite(d, H5T_NATIVE_INT, ms, sp, H5P_DEFAULT, v + 100);
-	phxfs_vol_get_stats(&a);
-	CHECK(H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) >= 0, "read grown");
-	phxfs_vol_get_stats(&b);
-	CHECK(!memcmp(v, back, sizeof(v)), "grown dataset: data differ");
-	if (force_direct)
-		CHECK(b.direct_reads == a.direct_reads + 1, "grown dataset: not direct");
+	read_ints(d, H5P_DEFAULT, back, v, sizeof(v), 1, "grown dataset");
 	H5Sclose(ms);
 	H5Sclose(sp);
 	H5Pclose(dcpl);
@@ -626,17 +613,10 @@ static void grown_and_linked(void)
 	H5Fclose(f);
 
 	f = H5Fcreate(links, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-	CHECK(H5Lcreate_external(data, "data", f, "far", H5P_DEFAULT, H5P_DEFAULT) >= 0,
-	      "external link");
+	PT_CHECK(H5Lcreate_external(data, "data", f, "far", H5P_DEFAULT, H5P_DEFAULT) >= 0,
+		 "external link");
 	d = H5Dopen2(f, "far", H5P_DEFAULT);
-	memset(back, 0, sizeof(back));
-	phxfs_vol_get_stats(&a);
-	CHECK(H5Dread(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, back) >= 0,
-	      "read through an external link");
-	phxfs_vol_get_stats(&b);
-	CHECK(!memcmp(v, back, sizeof(v)), "through an external link: data differ");
-	if (force_direct)
-		CHECK(b.direct_reads == a.direct_reads + 1, "external link: not direct");
+	read_ints(d, H5P_DEFAULT, back, v, sizeof(v), 1, "through an external link");
 	H5Dclose(d);
 	H5Fclose(f);
 	H5Pclose(fapl);
@@ -660,8 +640,8 @@ static void core_driver(void)
 		       H5P_DEFAULT);
 	for (int i = 0; i < N_SMALL; i++)
 		v[i] = i * 3 + 9;
-	CHECK(H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0,
-	      "core write");
+	PT_CHECK(H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0,
+		 "core write");
 	H5Dclose(d);
 	H5Sclose(sp);
 	check_ints(f, H5P_DEFAULT, 9, 1, 0, "core_driver");
@@ -686,35 +666,35 @@ static void write_sequence(hid_t f)
 		hid_t d = H5Dopen2(f, names[k], H5P_DEFAULT);
 		hid_t fs = H5Dget_space(d), ms = H5Screate_simple(2, mdims, NULL);
 
-		fill(v, sizeof(v), 20 + k);
-		CHECK(H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0, "write all");
+		phxfs_pattern_fill(v, sizeof(v), 20 + k, 0);
+		PT_CHECK(H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0, "write all");
 		/* A block, packed in memory. */
 		H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
 		hsize_t bdims = count[0] * count[1];
 		hid_t bs = H5Screate_simple(1, &bdims, NULL);
 
-		fill(v, sizeof(v), 30 + k);
-		CHECK(H5Dwrite(d, H5T_NATIVE_INT, bs, fs, H5P_DEFAULT, v) >= 0, "write block");
+		phxfs_pattern_fill(v, sizeof(v), 30 + k, 0);
+		PT_CHECK(H5Dwrite(d, H5T_NATIVE_INT, bs, fs, H5P_DEFAULT, v) >= 0, "write block");
 		H5Sclose(bs);
 		/* Strided blocks, packed in memory. */
 		H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, stride, count, block);
-		fill(v, sizeof(v), 40 + k);
-		CHECK(H5Dwrite(d, H5T_NATIVE_INT, ms, fs, H5P_DEFAULT, v) >= 0, "write strided");
+		phxfs_pattern_fill(v, sizeof(v), 40 + k, 0);
+		PT_CHECK(H5Dwrite(d, H5T_NATIVE_INT, ms, fs, H5P_DEFAULT, v) >= 0, "write strided");
 		/* A block from a strided hyperslab of a memory array. */
 		hsize_t vdims[2] = { 40, 60 }, one[2] = { 1, 1 }, vstride[2] = { 4, 3 };
 		hid_t vs = H5Screate_simple(2, vdims, NULL);
 
 		H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
 		H5Sselect_hyperslab(vs, H5S_SELECT_SET, one, vstride, count, NULL);
-		fill(v, sizeof(v), 60 + k);
-		CHECK(H5Dwrite(d, H5T_NATIVE_INT, vs, fs, H5P_DEFAULT, v) >= 0,
-		      "write from a memory hyperslab");
+		phxfs_pattern_fill(v, sizeof(v), 60 + k, 0);
+		PT_CHECK(H5Dwrite(d, H5T_NATIVE_INT, vs, fs, H5P_DEFAULT, v) >= 0,
+			 "write from a memory hyperslab");
 		H5Sclose(vs);
 		H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, stride, count, block);
 		/* Memory laid out as the file: the elements at their places. */
-		fill(v, sizeof(v), 50 + k);
-		CHECK(H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, fs, H5P_DEFAULT, v) >= 0,
-		      "write same positions");
+		phxfs_pattern_fill(v, sizeof(v), 50 + k, 0);
+		PT_CHECK(H5Dwrite(d, H5T_NATIVE_INT, H5S_ALL, fs, H5P_DEFAULT, v) >= 0,
+			 "write same positions");
 		H5Sclose(ms);
 		H5Sclose(fs);
 		H5Dclose(d);
@@ -760,11 +740,11 @@ static void writes(void)
 	write_sequence(f);
 	H5Fclose(f);
 	if (force_direct)
-		CHECK(s1.direct_writes == s0.direct_writes + 5,
-		      "%llu direct writes, expected the 5 contiguous ones",
-		      (unsigned long long)(s1.direct_writes - s0.direct_writes));
+		PT_CHECK(s1.direct_writes == s0.direct_writes + 5,
+			 "%llu direct writes, expected the 5 contiguous ones",
+			 (unsigned long long)(s1.direct_writes - s0.direct_writes));
 	else
-		CHECK(s1.direct_writes == s0.direct_writes, "host writes went directly");
+		PT_CHECK(s1.direct_writes == s0.direct_writes, "host writes went directly");
 
 	f = H5Fopen(mine, H5F_ACC_RDONLY, H5P_DEFAULT);
 	g = H5Fopen(native, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -776,7 +756,7 @@ static void writes(void)
 		memset(b, 2, sizeof(b));
 		H5Dread(d1, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, a);
 		H5Dread(d2, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, b);
-		CHECK(!memcmp(a, b, sizeof(a)), "%s: written through the connector differs", name);
+		PT_CHECK(!memcmp(a, b, sizeof(a)), "%s: written through the connector differs", name);
 		H5Dclose(d1);
 		H5Dclose(d2);
 	}
@@ -827,15 +807,15 @@ static void read_multi(void)
 	}
 	memset(got, 0xEE, sizeof(got));
 	phxfs_vol_get_stats(&a);
-	CHECK(H5Dread_multi(3, dsets, types, ms, fs, H5P_DEFAULT, bufs) >= 0, "H5Dread_multi");
+	PT_CHECK(H5Dread_multi(3, dsets, types, ms, fs, H5P_DEFAULT, bufs) >= 0, "H5Dread_multi");
 	phxfs_vol_get_stats(&b);
-	CHECK(!memcmp(got, want, sizeof(got)), "H5Dread_multi: data differ");
+	PT_CHECK(!memcmp(got, want, sizeof(got)), "H5Dread_multi: data differ");
 	if (force_direct)
-		CHECK(b.direct_reads == a.direct_reads + 2 &&
-		      b.fallback_reads == a.fallback_reads + 1,
-		      "H5Dread_multi: %llu direct, %llu fallback; expected 2 and 1",
-		      (unsigned long long)(b.direct_reads - a.direct_reads),
-		      (unsigned long long)(b.fallback_reads - a.fallback_reads));
+		PT_CHECK(b.direct_reads == a.direct_reads + 2 &&
+			 b.fallback_reads == a.fallback_reads + 1,
+			 "H5Dread_multi: %llu direct, %llu fallback; expected 2 and 1",
+			 (unsigned long long)(b.direct_reads - a.direct_reads),
+			 (unsigned long long)(b.fallback_reads - a.fallback_reads));
 	for (int i = 0; i < 3; i++)
 		H5Dclose(dsets[i]);
 	H5Fclose(f);
@@ -851,15 +831,15 @@ static void info_round_trip(void)
 	char *str = NULL;
 	int cmp = -1;
 
-	CHECK(phxfs_vol_set_fapl(fapl, 7) >= 0, "set_fapl");
-	CHECK(H5Pget_vol_id(fapl, &id) >= 0 && H5Pget_vol_info(fapl, &info) >= 0,
-	      "the FAPL's connector and info");
-	CHECK(H5VLconnector_info_to_str(info, id, &str) >= 0 && str &&
-	      !strcmp(str, "under_vol=0;under_info={};device=7"),
-	      "info as a string: %s", str ? str : "(none)");
-	CHECK(H5VLconnector_str_to_info(str, id, &back) >= 0 && back &&
-	      H5VLcmp_connector_info(&cmp, id, info, back) >= 0 && cmp == 0,
-	      "the string gives the same info back");
+	PT_CHECK(phxfs_vol_set_fapl(fapl, 7) >= 0, "set_fapl");
+	PT_CHECK(H5Pget_vol_id(fapl, &id) >= 0 && H5Pget_vol_info(fapl, &info) >= 0,
+		 "the FAPL's connector and info");
+	PT_CHECK(H5VLconnector_info_to_str(info, id, &str) >= 0 && str &&
+		 !strcmp(str, "under_vol=0;under_info={};device=7"),
+		 "info as a string: %s", str ? str : "(none)");
+	PT_CHECK(H5VLconnector_str_to_info(str, id, &back) >= 0 && back &&
+		 H5VLcmp_connector_info(&cmp, id, info, back) >= 0 && cmp == 0,
+		 "the string gives the same info back");
 	H5free_memory(str);
 	H5VLfree_connector_info(id, info);
 	H5VLfree_connector_info(id, back);
@@ -868,13 +848,13 @@ static void info_round_trip(void)
 	/* And a bad one is refused (the message: hdf5.vol_info_parse). */
 	id = phxfs_vol_register();
 	H5E_BEGIN_TRY {
-		CHECK(H5VLconnector_str_to_info("under_vol=0;device=99", id, &back) < 0,
-		      "device=99 accepted");
+		PT_CHECK(H5VLconnector_str_to_info("under_vol=0;device=99", id, &back) < 0,
+			 "device=99 accepted");
 	} H5E_END_TRY
 	H5VLclose(id);
 	/* Every id closed: phxfs_vol_set_fapl's registration stays. */
-	CHECK(H5VLis_connector_registered_by_value(PHXFS_VOL_VALUE) > 0,
-	      "the connector went when its last id closed");
+	PT_CHECK(H5VLis_connector_registered_by_value(PHXFS_VOL_VALUE) > 0,
+		 "the connector went when its last id closed");
 	printf("%-28s ok\n", "info_round_trip");
 }
 
@@ -884,21 +864,18 @@ int main(int argc, char **argv)
 
 	const char *env_dev = getenv("PHXFS_VOL_DEVICE");
 
-	if (argc != 2 && argc != 3) {
-		fprintf(stderr, "usage: %s DIR [DEVICE]\n", argv[0]);
-		return 2;
-	}
+	pt_init(argv[0]);
+	if (argc != 2 && argc != 3)
+		pt_fail("usage: %s DIR [DEVICE]", argv[0]);
 	if (argc == 3)
 		want_dev = info_device = atoi(argv[2]);
 	else if (env_dev && *env_dev)
 		want_dev = atoi(env_dev);
 	/* A device this machine lacks (a GPU's ordinal past the last). */
 	if (want_dev >= 0) {
-		if (phxfs_open(want_dev)) {
-			printf("SKIP: phxfs device %d cannot be opened here: %s\n",
-			       want_dev, strerror(errno));
-			return 77;
-		}
+		if (phxfs_open(want_dev))
+			pt_skip("phxfs device %d cannot be opened here: %s",
+				want_dev, strerror(errno));
 		phxfs_close(want_dev);
 	}
 	snprintf(dir, sizeof(dir), "%s", argv[1]);
@@ -913,12 +890,8 @@ int main(int argc, char **argv)
 	writes();
 	read_multi();
 	info_round_trip();
-	if (failures) {
-		printf("FAIL: %d check(s)\n", failures);
-		return 1;
-	}
-	printf("PASS: %zu layouts read through the connector%s\n",
-	       sizeof(cases) / sizeof(cases[0]) + 2,
-	       force_direct ? " (direct path forced for host memory)" : "");
-	return 0;
+	pt_note("%zu layouts read through the connector%s",
+		sizeof(cases) / sizeof(cases[0]) + 2,
+		force_direct ? " (direct path forced for host memory)" : "");
+	return pt_summary();
 }
