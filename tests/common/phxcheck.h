@@ -47,6 +47,7 @@ static inline void pt_init(const char *argv0)
 		pt_name = slash ? slash + 1 : argv0;
 }
 
+__attribute__((format(printf, 4, 0)))
 static inline void pt_vprint(const char *kind, const char *file, int line,
 			     const char *fmt, va_list ap)
 {
