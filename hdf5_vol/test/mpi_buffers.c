@@ -6,10 +6,11 @@
  * contiguous dataset with H5Dwrite, independently and collectively, then
  * reads its block and its neighbour's back with H5Dread (both modes),
  * and checks every byte. The buffers are host memory (malloc), device
- * memory (cudaMalloc) or managed memory (cudaMallocManaged); the device
+ * memory (cudaMalloc), managed memory (cudaMallocManaged) or memory of a
+ * stream-ordered pool (cudaMallocAsync: no context owns it); the device
  * kinds skip, saying why, where there is no GPU.
  *
- *	mpiexec -n N hdf5_vol_mpi_buffers DIR host|device|managed [MIB]
+ *	mpiexec -n N hdf5_vol_mpi_buffers DIR host|device|managed|pool [MIB]
  */
 #include <mpi.h>
 
@@ -21,7 +22,7 @@
 #include <cuda_runtime_api.h>
 #endif
 
-enum kind { HOST, DEVICE, MANAGED };
+enum kind { HOST, DEVICE, MANAGED, POOL, KINDS };
 
 static int rank, nranks;
 static enum kind kind;
@@ -51,10 +52,14 @@ static void *buffer_alloc(void)
 	}
 	if (cudaSetDevice(rank % n) != cudaSuccess)
 		pt_fail("cudaSetDevice(%d)", rank % n);
-	if (kind == DEVICE ? cudaMalloc(&p, block) :
-			     cudaMallocManaged(&p, block, cudaMemAttachGlobal))
-		pt_fail("%s of %zu bytes", kind == DEVICE ? "cudaMalloc" :
-			"cudaMallocManaged", block);
+	if (kind == DEVICE && cudaMalloc(&p, block))
+		pt_fail("cudaMalloc of %zu bytes", block);
+	if (kind == MANAGED &&
+	    cudaMallocManaged(&p, block, cudaMemAttachGlobal))
+		pt_fail("cudaMallocManaged of %zu bytes", block);
+	if (kind == POOL && (cudaMallocAsync(&p, block, 0) ||
+			     cudaStreamSynchronize(0)))
+		pt_fail("cudaMallocAsync of %zu bytes", block);
 #else
 	if (!rank)
 		printf("SKIP: %s: built without the CUDA runtime\n", pt_name);
@@ -202,7 +207,8 @@ static void read_blocks(const char *path, void *buf, uint64_t seed,
 
 int main(int argc, char **argv)
 {
-	static const char *const kinds[] = { "host", "device", "managed" };
+	static const char *const kinds[KINDS] = { "host", "device", "managed",
+						  "pool" };
 	char path[4096];
 	int failed, any;
 	void *buf;
@@ -214,13 +220,14 @@ int main(int argc, char **argv)
 	pt_init(argv[0]);
 	pt_abort_hook = abort_all;
 	if (argc < 3)
-		pt_fail("usage: %s DIR host|device|managed [MIB]", argv[0]);
+		pt_fail("usage: %s DIR host|device|managed|pool [MIB]", argv[0]);
 	kind = (enum kind)-1;
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < KINDS; i++)
 		if (!strcmp(argv[2], kinds[i]))
 			kind = (enum kind)i;
 	if (kind == (enum kind)-1)
-		pt_fail("memory kind '%s': host, device or managed", argv[2]);
+		pt_fail("memory kind '%s': host, device, managed or pool",
+			argv[2]);
 	/* Not a multiple of a page: the blocks' edges fall mid-page. */
 	block = (argc > 3 ? (size_t)atoi(argv[3]) << 20 : 4 << 20) + 4096 + 24;
 	mirror = malloc(block);

@@ -20,6 +20,9 @@
 #define CU_ERROR_NO_DEVICE		100
 #define CU_ERROR_INVALID_DEVICE		101
 
+/* Devices whose primary context a copy may need: the ordinal bound. */
+#define PHXFS_CU_MAX_DEVICES		64
+
 static const struct {
 	const char *name;
 	size_t offset;
@@ -36,6 +39,7 @@ static const struct {
 	REQ("cuDeviceGetPCIBusId", device_get_pci_bus_id),
 	REQ("cuDeviceTotalMem_v2", device_total_mem),
 	REQ("cuPointerGetAttributes", pointer_get_attributes),
+	REQ("cuDevicePrimaryCtxRetain", device_primary_ctx_retain),
 	REQ("cuCtxGetCurrent", ctx_get_current),
 	REQ("cuCtxSetCurrent", ctx_set_current),
 	REQ("cuCtxSynchronize", ctx_synchronize),
@@ -142,6 +146,28 @@ const char *phxfs_cu_strerror(cu_result res)
 	return s;
 }
 
+/*
+ * The primary context of device @ordinal, retained at its first use and
+ * kept for the life of the process, as the CUDA runtime keeps it.
+ */
+static void *primary_ctx(int ordinal)
+{
+	static void *ctx[PHXFS_CU_MAX_DEVICES];
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	cu_device dev;
+	void *c;
+
+	if (ordinal < 0 || ordinal >= PHXFS_CU_MAX_DEVICES)
+		return NULL;
+	pthread_mutex_lock(&lock);
+	c = ctx[ordinal];
+	if (!c && !cu.device_get(&dev, ordinal) &&
+	    !cu.device_primary_ctx_retain(&c, dev))
+		ctx[ordinal] = c;
+	pthread_mutex_unlock(&lock);
+	return c;
+}
+
 int phxfs_cu_classify(const void *p, size_t len, struct phxfs_cu_ptr *out)
 {
 	int attrs[] = { CU_POINTER_ATTRIBUTE_CONTEXT,
@@ -166,6 +192,12 @@ int phxfs_cu_classify(const void *p, size_t len, struct phxfs_cu_ptr *out)
 		return 0;
 	if (size && (at - start > size || len > size - (at - start)))
 		return EFAULT;
+	/*
+	 * Stream-ordered pools (cudaMallocAsync) and cuMemMap'ed memory
+	 * belong to no context: copies run in their device's primary one.
+	 */
+	if (!owner && !(owner = primary_ctx(ordinal)))
+		return ENODEV;
 	out->device = true;
 	out->ctx = owner;
 	out->ordinal = ordinal;

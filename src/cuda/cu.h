@@ -47,6 +47,7 @@ struct phxfs_cu {
 	cu_result (*device_total_mem)(size_t *bytes, cu_device dev);
 	cu_result (*pointer_get_attributes)(unsigned int n, int *attrs,
 					    void **data, cu_devptr p);
+	cu_result (*device_primary_ctx_retain)(void **ctx, cu_device dev);
 	cu_result (*ctx_get_current)(void **ctx);
 	cu_result (*ctx_set_current)(void *ctx);
 	cu_result (*ctx_synchronize)(void);
@@ -101,7 +102,7 @@ const char *phxfs_cu_strerror(cu_result res);
 /* What a pointer is, for the driver. */
 struct phxfs_cu_ptr {
 	bool device;	/* device memory: only copies reach it */
-	void *ctx;	/* its context (device memory only) */
+	void *ctx;	/* its context, else its device's primary one */
 	int ordinal;	/* its device (device memory only) */
 };
 
