@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "datafile.h"
-#include "pattern.h"
+#include "tools/common/pattern.h"
 
 #define CHUNK (8u << 20)	/* bytes per pread/pwrite when making it */
 #define SAMPLES 64		/* words checked before reusing a file */
@@ -32,7 +32,7 @@ static bool looks_right(const char *path, const struct opts *o)
 		size_t n = o->size - off < 8 ? o->size - off : 8;
 
 		off = off / 8 * 8;
-		pattern_fill(want, off, n, o->seed);
+		phxfs_pattern_fill(want, n, o->seed, off);
 		ok = pread(fd, got, n, (off_t)off) == (ssize_t)n &&
 		     !memcmp(got, want, n);
 	}
@@ -56,7 +56,7 @@ static int write_piece(const char *path, const struct job *j,
 	for (uint64_t off = lo; !err && off < hi; off += CHUNK) {
 		size_t n = hi - off < CHUNK ? (size_t)(hi - off) : CHUNK;
 
-		pattern_fill(buf, off, n, o->seed);
+		phxfs_pattern_fill(buf, n, o->seed, off);
 		if (pwrite(fd, buf, n, (off_t)off) != (ssize_t)n)
 			err = errno ? errno : EIO;
 	}

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "bench.h"
-#include "pattern.h"
+#include "tools/common/pattern.h"
 
 #define STEP (64u << 20)	/* bytes copied back at a time */
 
@@ -44,11 +44,12 @@ int verify_buffer(const struct bench *b, enum mode m)
 		}
 		for (size_t i = 0, run; i < len; i += run) {
 			uint64_t off = file_offset(b, m, at + i, &run);
-			int64_t bad;
+			long long bad;
 
 			if (run > len - i)
 				run = len - i;
-			bad = pattern_check(host + i, off, run, b->o->check_seed);
+			bad = phxfs_pattern_mismatch(host + i, run,
+						     b->o->check_seed, off);
 			if (bad >= 0) {
 				fprintf(stderr,
 					"phxfs-mpi-bench: rank %d: %s: MISMATCH at buffer byte %zu (file offset %llu): got 0x%02x, want 0x%02x\n",
@@ -56,8 +57,8 @@ int verify_buffer(const struct bench *b, enum mode m)
 					at + i + (size_t)bad,
 					(unsigned long long)(off + (uint64_t)bad),
 					host[i + (size_t)bad],
-					pattern_byte(off + (uint64_t)bad,
-						     b->o->check_seed));
+					phxfs_pattern_byte(b->o->check_seed,
+							   off + (uint64_t)bad));
 				ret = -1;
 				break;
 			}
