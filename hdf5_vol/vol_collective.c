@@ -109,7 +109,7 @@ static int open_mpi(struct coll_file *cf, int device, const char *path,
 
 	snprintf(dev, sizeof(dev), "%d", device);
 	MPI_Info_create(&info);
-	MPI_Info_set(info, "phxfs_device", dev);
+	MPI_Info_set(info, PHXFS_MPI_INFO_DEVICE, dev);
 	MPI_Info_set(info, "phxfs_o_direct",
 		     phxfs_mode(device) == PHXFS_MODE_DIRECT ? "automatic" :
 							       "disable");

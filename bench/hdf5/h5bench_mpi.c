@@ -62,7 +62,7 @@ static void open_raw(int device)
 
 	snprintf(dev, sizeof(dev), "%d", device);
 	MPI_Info_create(&info);
-	MPI_Info_set(info, "phxfs_device", dev);
+	MPI_Info_set(info, PHXFS_MPI_INFO_DEVICE, dev);
 	ret = phxfs_mpi_init(MPI_COMM_WORLD, info, &ctx);
 	if (!ret) {
 		MPI_Info_set(info, "phxfs_o_direct",

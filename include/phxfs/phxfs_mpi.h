@@ -66,6 +66,9 @@
 extern "C" {
 #endif
 
+/* phxfs_mpi_init()'s MPI_Info key of the device choice (see above). */
+#define PHXFS_MPI_INFO_DEVICE "phxfs_device"
+
 typedef struct phxfs_mpi phxfs_mpi_t;
 typedef struct phxfs_mpi_file phxfs_mpi_file_t;
 

@@ -63,7 +63,8 @@ static int choose_device(phxfs_mpi_t *ctx, MPI_Info info, int local)
 	int flag = 0;
 
 	if (info != MPI_INFO_NULL) {
-		MPI_Info_get(info, "phxfs_device", MPI_MAX_INFO_VAL, v, &flag);
+		MPI_Info_get(info, PHXFS_MPI_INFO_DEVICE, MPI_MAX_INFO_VAL, v,
+			     &flag);
 		if (flag)
 			s = v;
 	}
@@ -76,7 +77,8 @@ static int choose_device(phxfs_mpi_t *ctx, MPI_Info info, int local)
 	ctx->device = phxfs_mpi_parse_device(s, local);
 	if (ctx->device < 0) {
 		fprintf(stderr, "phxfs_mpi: bad device choice \"%s\" (%s)\n",
-			s, s == v ? "info phxfs_device" : "PHXFS_MPI_DEVICE");
+			s, s == v ? "info " PHXFS_MPI_INFO_DEVICE :
+				    "PHXFS_MPI_DEVICE");
 		return EINVAL;
 	}
 	return 0;
