@@ -12,9 +12,7 @@
  *
  *	mpiexec -n N hdf5_vol_mpi_buffers DIR host|device|managed|pool [MIB]
  */
-#include <mpi.h>
-
-#include "phxcheck.h"
+#include "phxmpi.h"
 
 #include <hdf5.h>
 
@@ -24,16 +22,9 @@
 
 enum kind { HOST, DEVICE, MANAGED, POOL, KINDS };
 
-static int rank, nranks;
 static enum kind kind;
 static size_t block;		/* bytes per rank */
 static unsigned char *mirror;	/* host view of the buffer */
-static char name[32];
-
-static void abort_all(void)
-{
-	MPI_Abort(MPI_COMM_WORLD, 1);
-}
 
 static void *buffer_alloc(void)
 {
@@ -44,14 +35,10 @@ static void *buffer_alloc(void)
 #ifdef PHXFS_HAVE_CUDA
 	int n = 0;
 
-	if (cudaGetDeviceCount(&n) != cudaSuccess || n == 0) {
-		if (!rank)
-			printf("SKIP: %s: no CUDA device\n", pt_name);
-		MPI_Finalize();
-		exit(PT_SKIP_CODE);
-	}
-	if (cudaSetDevice(rank % n) != cudaSuccess)
-		pt_fail("cudaSetDevice(%d)", rank % n);
+	if (cudaGetDeviceCount(&n) != cudaSuccess || n == 0)
+		pt_skip("no CUDA device");
+	if (cudaSetDevice(pt_rank % n) != cudaSuccess)
+		pt_fail("cudaSetDevice(%d)", pt_rank % n);
 	if (kind == DEVICE && cudaMalloc(&p, block))
 		pt_fail("cudaMalloc of %zu bytes", block);
 	if (kind == MANAGED &&
@@ -61,10 +48,7 @@ static void *buffer_alloc(void)
 			     cudaStreamSynchronize(0)))
 		pt_fail("cudaMallocAsync of %zu bytes", block);
 #else
-	if (!rank)
-		printf("SKIP: %s: built without the CUDA runtime\n", pt_name);
-	MPI_Finalize();
-	exit(PT_SKIP_CODE);
+	pt_skip("built without the CUDA runtime");
 #endif
 	return p;
 }
@@ -129,7 +113,7 @@ static hid_t xfer_list(H5FD_mpio_xfer_t mode)
 static void write_blocks(const char *path, void *buf, H5FD_mpio_xfer_t mode,
 			 uint64_t seed)
 {
-	hsize_t dims = (hsize_t)block * (hsize_t)nranks, count = block;
+	hsize_t dims = (hsize_t)block * (hsize_t)pt_ranks, count = block;
 	hid_t f = open_file(path, 1), s = H5Screate_simple(1, &dims, NULL);
 	hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE), d, fs, ms, dxpl;
 
@@ -139,13 +123,13 @@ static void write_blocks(const char *path, void *buf, H5FD_mpio_xfer_t mode,
 		       H5P_DEFAULT);
 	if (d < 0)
 		pt_fail("H5Dcreate2 in %s", path);
-	phxfs_pattern_fill(mirror, block, seed, (uint64_t)rank * block);
+	phxfs_pattern_fill(mirror, block, seed, (uint64_t)pt_rank * block);
 	buffer_sync(buf, 1);
-	fs = block_space(d, rank);
+	fs = block_space(d, pt_rank);
 	ms = H5Screate_simple(1, &count, NULL);
 	dxpl = xfer_list(mode);
 	PT_CHECK(H5Dwrite(d, H5T_NATIVE_UCHAR, ms, fs, dxpl, buf) >= 0,
-		 "%s: %s H5Dwrite of %zu bytes", name,
+		 "%s H5Dwrite of %zu bytes",
 		 mode == H5FD_MPIO_COLLECTIVE ? "collective" : "independent",
 		 block);
 	H5Pclose(dxpl);
@@ -172,16 +156,16 @@ static void read_block(hid_t d, void *buf, int owner, H5FD_mpio_xfer_t mode,
 	memset(mirror, 0xa5, block);
 	buffer_sync(buf, 1);
 	if (H5Dread(d, H5T_NATIVE_UCHAR, ms, fs, dxpl, buf) < 0) {
-		pt_failed_at(__FILE__, __LINE__, "%s: %s: %s H5Dread of rank %d's block",
-			     name, what, how, owner);
+		pt_failed_at(__FILE__, __LINE__,
+			     "%s: %s H5Dread of rank %d's block", what, how,
+			     owner);
 	} else {
 		long long bad;
 
 		buffer_sync(buf, 0);
 		bad = phxfs_pattern_mismatch(mirror, block, seed, off);
-		PT_CHECK(bad < 0, "%s: %s: %s read of rank %d's block: byte "
-			 "%lld of %zu is wrong", name, what, how, owner, bad,
-			 block);
+		PT_CHECK(bad < 0, "%s: %s read of rank %d's block: byte "
+			 "%lld of %zu is wrong", what, how, owner, bad, block);
 	}
 	H5Pclose(dxpl);
 	H5Sclose(ms);
@@ -198,8 +182,8 @@ static void read_blocks(const char *path, void *buf, uint64_t seed,
 	if (d < 0)
 		pt_fail("H5Dopen2 in %s", path);
 	for (int m = 0; m < 2; m++) {
-		read_block(d, buf, rank, modes[m], seed, what);
-		read_block(d, buf, (rank + 1) % nranks, modes[m], seed, what);
+		read_block(d, buf, pt_rank, modes[m], seed, what);
+		read_block(d, buf, (pt_rank + 1) % pt_ranks, modes[m], seed, what);
 	}
 	H5Dclose(d);
 	H5Fclose(f);
@@ -210,15 +194,11 @@ int main(int argc, char **argv)
 	static const char *const kinds[KINDS] = { "host", "device", "managed",
 						  "pool" };
 	char path[4096];
-	int failed, any;
+	int failed;
 	void *buf;
 
 	MPI_Init(&argc, &argv);
-	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-	MPI_Comm_size(MPI_COMM_WORLD, &nranks);
-	snprintf(name, sizeof(name), "rank %d", rank);
-	pt_init(argv[0]);
-	pt_abort_hook = abort_all;
+	pt_mpi_init(argv[0]);
 	if (argc < 3)
 		pt_fail("usage: %s DIR host|device|managed|pool [MIB]", argv[0]);
 	kind = (enum kind)-1;
@@ -238,21 +218,20 @@ int main(int argc, char **argv)
 		pt_fail("a %s buffer of %zu bytes", argv[2], block);
 
 	snprintf(path, sizeof(path), "%s/mpi_buffers.%s.np%d.independent.h5",
-		 argv[1], argv[2], nranks);
+		 argv[1], argv[2], pt_ranks);
 	write_blocks(path, buf, H5FD_MPIO_INDEPENDENT, 11);
 	read_blocks(path, buf, 11, "written independently");
 	snprintf(path, sizeof(path), "%s/mpi_buffers.%s.np%d.collective.h5",
-		 argv[1], argv[2], nranks);
+		 argv[1], argv[2], pt_ranks);
 	write_blocks(path, buf, H5FD_MPIO_COLLECTIVE, 12);
 	read_blocks(path, buf, 12, "written collectively");
 
 	buffer_free(buf);
 	free(mirror);
-	failed = pt_failures != 0;
-	MPI_Allreduce(&failed, &any, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-	if (!rank && !any)
+	failed = pt_mpi_summary();
+	if (!pt_rank && !failed)
 		printf("%s: %s buffers, %d rank(s), %zu bytes each: every "
-		       "byte right\n", pt_name, argv[2], nranks, block);
+		       "byte right\n", pt_name, argv[2], pt_ranks, block);
 	MPI_Finalize();
-	return failed ? pt_summary() : 0;
+	return failed;
 }
